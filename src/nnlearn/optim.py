@@ -1,0 +1,205 @@
+r"""优化器：按梯度更新参数（§1.3.6）。
+
+每个优化器只有一个方法 ``update(params, grads)``：两个列表一一对应，参数**就地**修改，
+所以模型和层手里的数组始终是同一批对象。动量、累计平方梯度这类状态在第一次调用时
+按参数的形状和 dtype 创建。
+
+AdaGrad、RMSprop、Adam 的分母里加的 ``1e-7`` 是为了避免除以 0（状态全为 0 时），
+与损失函数里那种改变结果的 ``log(y + 1e-7)`` 不同。
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Optimizer", "RMSprop"]
+
+# 自适应方法分母里的小常数：只防止 0/0，不改变有意义的结果。
+EPS = 1e-7
+
+
+def _check_hyper(name: str, value: float, *, low: float = 0.0, high: float | None = None,
+                 include_low: bool = False) -> float:
+    """超参数必须是有限实数且落在合理区间，否则给出清楚的错误。"""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} 应为实数，收到 {type(value).__name__}：{value!r}")
+    v = float(value)
+    ok_low = v >= low if include_low else v > low
+    ok_high = high is None or v < high
+    if not (np.isfinite(v) and ok_low and ok_high):
+        lo = "[" if include_low else "("
+        hi = f"{high})" if high is not None else "∞)"
+        raise ValueError(f"{name} 应在 {lo}{low}, {hi} 之内，收到 {value!r}")
+    return v
+
+
+class Optimizer:
+    """优化器的公共部分：检查参数与梯度一一对应，按需创建状态。"""
+
+    def __init__(self) -> None:
+        self._shapes: list[tuple[tuple[int, ...], np.dtype]] | None = None
+
+    def _check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        if len(params) != len(grads):
+            raise ValueError(
+                f"params 与 grads 的个数应相同，收到 {len(params)} 个参数、{len(grads)} 个梯度"
+            )
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if p.dtype.kind != "f":
+                raise TypeError(
+                    f"第 {i} 个参数的 dtype 是 {p.dtype}，应为浮点数组（就地更新整数数组会截断）"
+                )
+            if p.shape != g.shape:
+                raise ValueError(
+                    f"第 {i} 个参数的形状是 {p.shape}，它的梯度却是 {g.shape}；两者应相同"
+                )
+        if self._shapes is not None:
+            now = [(p.shape, p.dtype) for p in params]
+            if now != self._shapes:
+                raise ValueError(
+                    f"{type(self).__name__} 已按参数 {self._describe(self._shapes)} 建立了状态，"
+                    f"这次收到 {self._describe(now)}；换一组参数请新建一个优化器"
+                )
+
+    @staticmethod
+    def _describe(shapes: list[tuple[tuple[int, ...], np.dtype]]) -> str:
+        return "[" + ", ".join(f"{s} {d}" for s, d in shapes) + "]"
+
+    def _zeros_like(self, params: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """第一次调用时为每个参数建一份同形状、同 dtype 的零状态，并记住形状。"""
+        self._shapes = [(p.shape, p.dtype) for p in params]
+        return [np.zeros_like(p) for p in params]
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+# --8<-- [start:sgd]
+class SGD(Optimizer):
+    r"""随机梯度下降：沿梯度的反方向走一小步。
+
+    $$\mathbf{W} \leftarrow \mathbf{W} - \eta \frac{\partial L}{\partial \mathbf{W}}$$
+
+    >>> import numpy as np
+    >>> w, g = np.array([1.0, 2.0]), np.array([10.0, -10.0])
+    >>> SGD(lr=0.1).update([w], [g])
+    >>> w.tolist()
+    [0.0, 3.0]
+    """
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        self._check(params, grads)
+        for param, grad in zip(params, grads, strict=True):
+            param -= self.lr * grad  # 就地减：层里持有的数组随之更新
+# --8<-- [end:sgd]
+
+
+# --8<-- [start:momentum]
+class Momentum(Optimizer):
+    r"""Momentum：像有惯性的小球，速度 $\mathbf{v}$ 累积过去的梯度。
+
+    $$\mathbf{v} \leftarrow \alpha\mathbf{v} - \eta\frac{\partial L}{\partial \mathbf{W}}, \qquad
+    \mathbf{W} \leftarrow \mathbf{W} + \mathbf{v}$$
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+        self.momentum = _check_hyper("momentum", momentum, low=0.0, high=1.0, include_low=True)
+        self.v: list[np.ndarray] | None = None
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        self._check(params, grads)
+        if self.v is None:
+            self.v = self._zeros_like(params)
+        for param, grad, v in zip(params, grads, self.v, strict=True):
+            v *= self.momentum
+            v -= self.lr * grad
+            param += v
+# --8<-- [end:momentum]
+
+
+# --8<-- [start:adagrad]
+class AdaGrad(Optimizer):
+    r"""AdaGrad：每个元素按自己累计过的梯度平方缩小学习率。
+
+    $$\mathbf{h} \leftarrow \mathbf{h} + \frac{\partial L}{\partial \mathbf{W}} \odot
+    \frac{\partial L}{\partial \mathbf{W}}, \qquad
+    \mathbf{W} \leftarrow \mathbf{W} - \eta \frac{1}{\sqrt{\mathbf{h}}}
+    \frac{\partial L}{\partial \mathbf{W}}$$
+    """
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+        self.h: list[np.ndarray] | None = None
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        self._check(params, grads)
+        if self.h is None:
+            self.h = self._zeros_like(params)
+        for param, grad, h in zip(params, grads, self.h, strict=True):
+            h += grad * grad
+            param -= self.lr * grad / (np.sqrt(h) + EPS)
+# --8<-- [end:adagrad]
+
+
+# --8<-- [start:rmsprop]
+class RMSprop(Optimizer):
+    r"""RMSprop：把 AdaGrad 的累加换成指数移动平均，
+    $\mathbf{h} \leftarrow \rho\mathbf{h} + (1-\rho)\,\frac{\partial L}{\partial \mathbf{W}} \odot
+    \frac{\partial L}{\partial \mathbf{W}}$，$\rho$ 即 ``decay_rate``。
+    """
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+        self.decay_rate = _check_hyper("decay_rate", decay_rate, low=0.0, high=1.0,
+                                       include_low=True)
+        self.h: list[np.ndarray] | None = None
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        self._check(params, grads)
+        if self.h is None:
+            self.h = self._zeros_like(params)
+        for param, grad, h in zip(params, grads, self.h, strict=True):
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * grad * grad
+            param -= self.lr * grad / (np.sqrt(h) + EPS)
+# --8<-- [end:rmsprop]
+
+
+# --8<-- [start:adam]
+class Adam(Optimizer):
+    r"""Adam：梯度的一阶矩 $\mathbf{m}$ 与二阶矩 $\mathbf{v}$ 的移动平均，
+    并把偏差校正并入学习率 $\eta_t = \eta\sqrt{1-\beta_2^t}/(1-\beta_1^t)$。
+    """
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+        self.beta1 = _check_hyper("beta1", beta1, low=0.0, high=1.0, include_low=True)
+        self.beta2 = _check_hyper("beta2", beta2, low=0.0, high=1.0, include_low=True)
+        self.iter = 0
+        self.m: list[np.ndarray] | None = None
+        self.v: list[np.ndarray] | None = None
+
+    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        self._check(params, grads)
+        if self.m is None or self.v is None:
+            self.m = self._zeros_like(params)
+            self.v = self._zeros_like(params)
+        self.iter += 1
+        lr_t = self.lr * math.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+        for param, grad, m, v in zip(params, grads, self.m, self.v, strict=True):
+            m += (1 - self.beta1) * (grad - m)
+            v += (1 - self.beta2) * (grad**2 - v)
+            param -= lr_t * m / (np.sqrt(v) + EPS)
+# --8<-- [end:adam]

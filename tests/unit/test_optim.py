@@ -1,0 +1,171 @@
+"""优化器：首步与书中公式逐项一致、能让二次函数下降、就地更新、错误清楚。"""
+
+import math
+
+import numpy as np
+import pytest
+
+from nnlearn.optim import SGD, AdaGrad, Adam, Momentum, RMSprop
+
+ALL = [SGD, Momentum, AdaGrad, RMSprop, Adam]
+
+
+def quadratic(w):
+    """f(w) = 0.5 * sum(a * w**2)，梯度 a * w；各维曲率不同。"""
+    a = np.array([1.0, 10.0, 0.5])
+    return 0.5 * float(np.sum(a * w * w)), a * w
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (SGD, {"lr": 0.05}),
+        (Momentum, {"lr": 0.01}),
+        (AdaGrad, {"lr": 0.5}),
+        (RMSprop, {"lr": 0.01}),
+        (Adam, {"lr": 0.05}),
+    ],
+)
+def test_each_optimizer_decreases_a_quadratic(cls, kwargs):
+    w = np.array([3.0, -2.0, 1.5])
+    opt = cls(**kwargs)
+    start, _ = quadratic(w)
+    g = np.empty_like(w)
+    for _ in range(200):
+        _, g[...] = quadratic(w)
+        opt.update([w], [g])
+    end, _ = quadratic(w)
+    assert end < 0.05 * start
+
+
+def test_sgd_first_step():
+    w = np.array([[1.0, -2.0]])
+    g = np.array([[0.5, 4.0]])
+    SGD(lr=0.1).update([w], [g])
+    np.testing.assert_allclose(w, [[1.0 - 0.1 * 0.5, -2.0 - 0.1 * 4.0]])
+
+
+def test_momentum_two_steps():
+    w = np.array([1.0])
+    g = np.array([2.0])
+    opt = Momentum(lr=0.1, momentum=0.9)
+    opt.update([w], [g])
+    v1 = -0.1 * 2.0
+    assert w[0] == pytest.approx(1.0 + v1)
+    opt.update([w], [g])
+    v2 = 0.9 * v1 - 0.1 * 2.0
+    assert w[0] == pytest.approx(1.0 + v1 + v2)
+
+
+def test_adagrad_two_steps():
+    w = np.array([1.0, 1.0])
+    g = np.array([2.0, -0.5])
+    opt = AdaGrad(lr=0.1)
+    opt.update([w], [g])
+    h1 = np.array([4.0, 0.25])
+    expected = 1.0 - 0.1 * g / (np.sqrt(h1) + 1e-7)
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+    opt.update([w], [g])
+    h2 = 2 * h1
+    expected = expected - 0.1 * g / (np.sqrt(h2) + 1e-7)
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+
+
+def test_rmsprop_first_step():
+    w = np.array([0.0])
+    g = np.array([3.0])
+    RMSprop(lr=0.01, decay_rate=0.99).update([w], [g])
+    h = 0.01 * 9.0
+    assert w[0] == pytest.approx(-0.01 * 3.0 / (math.sqrt(h) + 1e-7), rel=1e-12)
+
+
+def test_adam_two_steps():
+    w = np.array([1.0])
+    opt = Adam(lr=0.001, beta1=0.9, beta2=0.999)
+    m = v = 0.0
+    expected = 1.0
+    for it, gval in enumerate([0.3, -1.2], start=1):
+        opt.update([w], [np.array([gval])])
+        m = 0.9 * m + 0.1 * gval
+        v = 0.999 * v + 0.001 * gval**2
+        m_hat = m / (1 - 0.9**it)
+        v_hat = v / (1 - 0.999**it)
+        # 书中把偏差校正并进学习率：eps 相当于除以了 sqrt(1 - beta2^t)
+        expected -= 0.001 * m_hat / (math.sqrt(v_hat) + 1e-7 / math.sqrt(1 - 0.999**it))
+        assert w[0] == pytest.approx(expected, rel=1e-9)
+    assert opt.iter == 2
+
+
+def test_adam_first_step_has_size_lr():
+    """Adam 第一步的步长约等于学习率，与梯度大小无关。"""
+    w = np.array([0.0, 0.0])
+    Adam(lr=0.01).update([w], [np.array([5.0, -0.1])])
+    np.testing.assert_allclose(w, [-0.01, 0.01], rtol=1e-3)
+
+
+def test_defaults_match_the_book():
+    assert SGD().lr == 0.01
+    assert (Momentum().lr, Momentum().momentum) == (0.01, 0.9)
+    assert AdaGrad().lr == 0.01
+    assert (RMSprop().lr, RMSprop().decay_rate) == (0.01, 0.99)
+    assert (Adam().lr, Adam().beta1, Adam().beta2) == (0.001, 0.9, 0.999)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_updates_in_place_and_keeps_dtype(cls):
+    w = np.ones((2, 3), dtype=np.float32)
+    b = np.zeros(3, dtype=np.float32)
+    ids = (id(w), id(b))
+    opt = cls()
+    for _ in range(3):
+        opt.update([w, b], [np.full_like(w, 0.5), np.full_like(b, -0.5)])
+    assert (id(w), id(b)) == ids
+    assert w.dtype == b.dtype == np.float32
+    assert np.all(w < 1.0) and np.all(b > 0.0)
+    for state in ("v", "h", "m"):
+        for arr in getattr(opt, state, None) or []:
+            assert arr.dtype == np.float32
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_mismatched_lengths(cls):
+    with pytest.raises(ValueError, match="个数"):
+        cls().update([np.zeros(2), np.zeros(3)], [np.zeros(2)])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_mismatched_shapes(cls):
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
+        cls().update([np.zeros((2, 3))], [np.zeros((3, 2))])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_integer_params_rejected(cls):
+    with pytest.raises(TypeError, match="浮点"):
+        cls().update([np.zeros(3, dtype=int)], [np.zeros(3)])
+
+
+@pytest.mark.parametrize("cls", [Momentum, AdaGrad, RMSprop, Adam])
+def test_state_bound_to_first_params(cls):
+    opt = cls()
+    opt.update([np.zeros(3)], [np.ones(3)])
+    with pytest.raises(ValueError, match="新建一个优化器"):
+        opt.update([np.zeros(4)], [np.ones(4)])
+
+
+@pytest.mark.parametrize(
+    ("factory", "match"),
+    [
+        (lambda: SGD(lr=0), "lr"),
+        (lambda: SGD(lr=-1), "lr"),
+        (lambda: SGD(lr=float("nan")), "lr"),
+        (lambda: SGD(lr="0.1"), "lr"),
+        (lambda: Momentum(momentum=1.0), "momentum"),
+        (lambda: RMSprop(decay_rate=1.5), "decay_rate"),
+        (lambda: Adam(beta1=-0.1), "beta1"),
+        (lambda: Adam(beta2=1.0), "beta2"),
+    ],
+)
+def test_bad_hyperparameters(factory, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        factory()
