@@ -1,0 +1,109 @@
+"""§1.3.6 的图与它们用到的玩具函数。"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from nnlearn.optim import SGD, Adam, Momentum
+from nnlearn.plotting.optimizers import (
+    bowl,
+    bowl_grad,
+    default_optimizers,
+    descend,
+    learning_rate_paths,
+    optimizer_paths,
+    parabola_grad,
+)
+
+
+def test_bowl_grad_matches_central_difference() -> None:
+    rng = np.random.default_rng(0)
+    h = 1e-5
+    for p in rng.uniform(-8, 8, size=(5, 2)):
+        numeric = np.array([
+            (bowl(p + h * e) - bowl(p - h * e)) / (2 * h) for e in np.eye(2)
+        ])
+        np.testing.assert_allclose(bowl_grad(p), numeric, rtol=1e-7, atol=1e-9)
+
+
+def test_descend_with_sgd_on_parabola_is_geometric() -> None:
+    # x ← x − η·2x = (1 − 2η)x：每一步乘以同一个因子
+    path = descend(SGD(lr=0.1), parabola_grad, 3.0, steps=5)
+    assert path.shape == (6, 1)
+    np.testing.assert_allclose(path[:, 0], 3.0 * 0.8 ** np.arange(6))
+
+
+def test_descend_with_momentum_matches_hand_computation() -> None:
+    # v₁ = −η g₀, x₁ = x₀ + v₁；v₂ = α v₁ − η g₁, x₂ = x₁ + v₂
+    path = descend(Momentum(lr=0.1, momentum=0.9), bowl_grad, (-7.0, 2.0), steps=2)
+    x0 = np.array([-7.0, 2.0])
+    v1 = -0.1 * np.array([x0[0] / 10, 2 * x0[1]])
+    x1 = x0 + v1
+    v2 = 0.9 * v1 - 0.1 * np.array([x1[0] / 10, 2 * x1[1]])
+    np.testing.assert_allclose(path, [x0, x1, x1 + v2])
+
+
+def test_descend_does_not_modify_start() -> None:
+    start = np.array([-7.0, 2.0])
+    descend(SGD(lr=0.5), bowl_grad, start, steps=3)
+    assert start.tolist() == [-7.0, 2.0]
+
+
+def test_default_optimizers_all_approach_the_minimum() -> None:
+    for name, opt in default_optimizers().items():
+        path = descend(opt, bowl_grad, (-7.0, 2.0), steps=30)
+        assert bowl(path[-1]) < 0.2 * bowl(path[0]), name
+
+
+def test_optimizer_paths_draws_one_path_per_optimizer() -> None:
+    fig = optimizer_paths()
+    assert isinstance(fig, Figure)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [
+        "SGD（η=0.95）", "Momentum（η=0.1）", "AdaGrad（η=1.5）",
+        "RMSprop（η=0.1）", "Adam（η=0.3）",
+    ]
+    # 每张子图的第一条线是路径：31 个点，从 (-7, 2) 出发，与 descend 算出的一样
+    expected = descend(Adam(lr=0.3), bowl_grad, (-7.0, 2.0), steps=30)
+    line = visible[-1].lines[0]
+    np.testing.assert_allclose(np.column_stack(line.get_data()), expected)
+
+
+def test_optimizer_paths_accepts_custom_optimizers() -> None:
+    fig = optimizer_paths({"SGD": SGD(lr=0.5)}, steps=5)
+    (ax,) = fig.axes
+    assert len(ax.lines[0].get_xdata()) == 6
+
+
+def test_learning_rate_paths_shows_divergence_for_large_lr() -> None:
+    fig = learning_rate_paths((0.1, 1.05), start=4.0, steps=10)
+    small, large = (ax.lines[1].get_xdata() for ax in fig.axes)
+    assert abs(small[-1]) < abs(small[0])
+    assert abs(large[-1]) > abs(large[0])  # |1 − 2·1.05| = 1.1 > 1：越走越远
+    assert "η = 1.05" in fig.axes[1].get_title()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"optimizer": "sgd", "steps": 3}, TypeError, "optimizer"),
+        ({"optimizer": SGD(lr=0.1), "steps": 0}, ValueError, "steps"),
+        ({"optimizer": SGD(lr=0.1), "steps": 2.5}, ValueError, "steps"),
+    ],
+)
+def test_descend_rejects_bad_input(kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        descend(grad=bowl_grad, start=(1.0, 1.0), **kwargs)
+
+
+def test_bad_start_and_empty_inputs() -> None:
+    with pytest.raises(ValueError, match="start"):
+        descend(SGD(lr=0.1), bowl_grad, (np.nan, 1.0), steps=1)
+    with pytest.raises(ValueError, match="最后一维应为 2"):
+        bowl_grad(np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="optimizers"):
+        optimizer_paths({})
+    with pytest.raises(ValueError, match=r"SGD 在第 \d+ 步发散"):
+        optimizer_paths({"SGD": SGD(lr=50.0)}, steps=200)
