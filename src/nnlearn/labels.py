@@ -1,0 +1,98 @@
+"""检查概率与标签：损失函数收到错误输入时要说清楚哪里错，而不是算出一个错的数。"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from nnlearn.backend import asarray
+
+LabelKind = Literal["index", "dist"]
+
+
+def check_probabilities(y: ArrayLike) -> Any:
+    """确认 ``y`` 的每一行都是概率分布（非负、和为 1），返回浮点数组。"""
+    y = asarray(y)
+    if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
+        raise TypeError(f"概率 y 应是数值数组，收到 dtype={y.dtype}")
+    if y.dtype.kind != "f":
+        y = y.astype(np.float64)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"概率 y 的形状应为 (N, C) 或 (C,)，收到 {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("概率 y 含有 nan 或 inf")
+    tol = _tolerance(y.dtype)
+    if (y < 0).any() or np.abs(y.sum(axis=-1) - 1).max() > tol:
+        raise ValueError(
+            f"y 不是概率分布：最小值 {float(y.min()):.4g}，各行之和在 "
+            f"{float(y.sum(axis=-1).min()):.6g} 到 {float(y.sum(axis=-1).max()):.6g} 之间"
+            f"（容差 {tol:.1g}）。若 y 是原始分数，请先用 softmax(y)，"
+            "或直接用 SoftmaxWithLoss 从分数计算损失。"
+        )
+    return y
+
+
+def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
+    """按分数/概率的形状 ``shape``（``(N, C)`` 或 ``(C,)``）检查标签 ``t``。
+
+    返回 ``("index", 整数类别)``（形状 ``shape[:-1]``），或 ``("dist", 浮点分布)``（形状 ``shape``）。
+    """
+    t = asarray(t)
+    n_classes, batch = shape[-1], tuple(shape[:-1])
+    is_int = np.issubdtype(t.dtype, np.integer)
+    if t.dtype == bool or not (is_int or np.issubdtype(t.dtype, np.floating)):
+        raise ValueError(f"标签应是整数类别或概率分布，收到 dtype={t.dtype}")
+    if t.shape == batch and is_int:
+        _check_range(t, n_classes)
+        return "index", t
+    if t.shape == tuple(shape):
+        return "dist", _check_distribution(t)
+    raise ValueError(_shape_problem(t, shape))
+
+
+def _check_range(t: Any, n_classes: int) -> None:
+    bad = (t < 0) | (t >= n_classes)
+    if bad.any():
+        where = np.flatnonzero(asarray(bad).reshape(-1))[:5]
+        values = t.reshape(-1)[where]
+        raise ValueError(
+            f"标签越界：共有 C={n_classes} 类，类别编号应在 0 到 {n_classes - 1} 之间，"
+            f"但位置 {where.tolist()} 上是 {values.tolist()}"
+        )
+
+
+def _check_distribution(t: Any) -> Any:
+    tf = t if t.dtype.kind == "f" else t.astype(np.float64)
+    tol = _tolerance(t.dtype)
+    sums = tf.sum(axis=-1)
+    if (tf < 0).any() or not np.isfinite(tf).all() or np.abs(sums - 1).max() > tol:
+        raise ValueError(
+            f"与分数同形的标签应是 one-hot 或概率分布（非负，每行和为 1），"
+            f"但最小值为 {float(tf.min()):.4g}，各行之和在 {float(sums.min()):.6g} 到 "
+            f"{float(sums.max()):.6g} 之间（dtype={t.dtype}）"
+        )
+    return tf
+
+
+def _shape_problem(t: Any, shape: tuple[int, ...]) -> str:
+    n_classes, batch = shape[-1], tuple(shape[:-1])
+    expected = f"整数类别形状 {batch} 或分布形状 {tuple(shape)}"
+    if t.shape == batch:
+        sample = t.reshape(-1)[:3].tolist()
+        return (f"类别标签必须是整数，收到 dtype={t.dtype}（如 {sample}）；"
+                "若都是整数值，请用 t.astype(int)")
+    if len(batch) == 1 and t.shape == (batch[0], 1):
+        return f"标签是 {t.shape} 的列向量，应为 {batch}：请用 t.ravel() 或 t[:, 0]"
+    if t.ndim == len(shape) and t.shape[:-1] == batch:
+        return f"one-hot 标签宽 {t.shape[-1]}，但分数有 C={n_classes} 类（分数形状 {tuple(shape)}）"
+    if batch and t.ndim >= 1 and t.shape[0] != batch[0]:
+        return f"批大小不一致：分数有 N={batch[0]} 个样本，标签有 {t.shape[0]} 个（标签形状 {t.shape}）"
+    return f"标签形状不对：期望 {expected}，收到 {t.shape}（dtype={t.dtype}）"
+
+
+def _tolerance(dtype: Any) -> float:
+    """行和允许的误差：随精度放宽（float64 约 1.5e-8，float32 约 3.5e-4）。"""
+    dtype = np.dtype(dtype)
+    return float(np.sqrt(np.finfo(dtype).eps)) if dtype.kind == "f" else 0.0
