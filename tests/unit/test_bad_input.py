@@ -1,0 +1,101 @@
+"""错误输入：每一种都要得到说清楚问题的异常，而不是一个错的数。"""
+
+import numpy as np
+import pytest
+
+from nnlearn.functions import cross_entropy_error
+from nnlearn.gradient import gradient_check, numerical_gradient
+from nnlearn.layers import Affine, MatMul, SoftmaxWithLoss
+from nnlearn.nodes import Branch, Repeat
+
+Y = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+SCORES = np.array([[2.0, 1.0, 0.1], [0.5, 0.3, 3.0]])
+
+
+@pytest.mark.parametrize(
+    "t, words",
+    [
+        (np.array([0, 3]), ["越界", "C=3", "[3]"]),
+        (np.array([-1, 0]), ["越界", "[-1]"]),
+        (np.array([[0], [2]]), ["(2, 1)", "ravel"]),
+        (np.array([0.0, 2.0]), ["整数", "float64"]),
+        (np.array([0, 1, 2]), ["批大小", "N=2", "3"]),
+        (np.eye(4)[[0, 1]], ["one-hot", "宽 4", "C=3"]),
+        (np.array([[0.5, 0.6, 0.0], [0.0, 0.0, 1.0]]), ["分布", "1.1"]),
+        (np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 1.0]]), ["分布", "-0.5"]),
+        (np.array([True, False]), ["dtype=bool"]),
+    ],
+)
+@pytest.mark.parametrize("loss", ["cross_entropy_error", "SoftmaxWithLoss"])
+def test_bad_labels(t, words, loss):
+    with pytest.raises(ValueError) as info:
+        if loss == "cross_entropy_error":
+            cross_entropy_error(Y, t)
+        else:
+            SoftmaxWithLoss().forward(SCORES, t)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_raw_scores_passed_as_probabilities():
+    with pytest.raises(ValueError, match="softmax") as info:
+        cross_entropy_error(SCORES, [0, 2])
+    assert "SoftmaxWithLoss" in str(info.value)
+
+
+def test_negative_probabilities():
+    with pytest.raises(ValueError, match="不是概率分布"):
+        cross_entropy_error([1.2, -0.2], 0)
+
+
+def test_affine_wrong_input_width():
+    with pytest.raises(ValueError) as info:
+        Affine(np.zeros((3, 4)), np.zeros(4)).forward(np.zeros((5, 2)))
+    assert "(N, 3)" in str(info.value) and "(5, 2)" in str(info.value)
+
+
+def test_single_sample_hint():
+    with pytest.raises(ValueError, match="reshape"):
+        MatMul(np.zeros((3, 4))).forward(np.zeros(3))
+
+
+def test_affine_bias_shape():
+    with pytest.raises(ValueError, match=r"\(4,\)"):
+        Affine(np.zeros((3, 4)), np.zeros(3))
+
+
+def test_numerical_gradient_rejects_integers():
+    with pytest.raises(TypeError, match="浮点"):
+        numerical_gradient(lambda x: np.sum(x**2), np.array([3, 4]))
+
+
+def test_numerical_gradient_rejects_lists():
+    with pytest.raises(TypeError, match=r"np\.array"):
+        numerical_gradient(lambda x: x[0] ** 2, [3.0])
+
+
+def test_numerical_gradient_needs_scalar_function():
+    with pytest.raises(ValueError, match="标量"):
+        numerical_gradient(lambda x: x**2, np.array([1.0, 2.0]))
+
+
+def test_gradient_check_refuses_float32():
+    layer = Affine(np.zeros((2, 3), np.float32), np.zeros(3, np.float32))
+    with pytest.raises(TypeError, match="float64"):
+        gradient_check(layer, np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="float64"):
+        gradient_check(Affine(np.zeros((2, 3)), np.zeros(3)), np.zeros((1, 2), np.float32))
+
+
+def test_node_arguments():
+    with pytest.raises(ValueError, match="正整数"):
+        Repeat(0)
+    with pytest.raises(ValueError, match="2 个上游梯度"):
+        Branch(2).backward(np.ones(2))
+    with pytest.raises(ValueError, match=r"\(1, D\)"):
+        Repeat(2).forward(np.zeros((2, 3)))
+
+
+def test_lists_and_scalars_are_accepted():
+    assert cross_entropy_error([0.25, 0.75], 1) == pytest.approx(-np.log(0.75))
+    assert Affine([[1.0, 2.0]], [0.0, 0.0]).forward([[3.0]]).tolist() == [[3.0, 6.0]]
