@@ -38,6 +38,7 @@ class GraphNode:
     xy: tuple[float, float]
     kind: NodeKind = "op"
     size: tuple[float, float] = (1.5, 0.8)  # 只对 "box" 有效：宽、高
+    pad: float | None = None  # 边在离中心多远处停下；默认按 kind 取（文字较长的端点可加大）
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,24 @@ def _draw_node(ax: Axes, node: GraphNode) -> None:
 
 def _exit_distance(node: GraphNode, dy: float, u: np.ndarray) -> float:
     """从节点内的接入点沿方向 ``u`` 走多远才离开节点的轮廓（箭头从轮廓处画起）。"""
+    if node.pad is not None:
+        return node.pad
     if node.kind != "box":
         return _RADIUS[node.kind]
     half_w, half_h = node.size[0] / 2, node.size[1] / 2
     tx = half_w / abs(u[0]) if u[0] else np.inf
     ty = (half_h - np.sign(u[1]) * dy) / abs(u[1]) if u[1] else np.inf
     return float(min(tx, ty))
+
+
+def _label_layout(text: str, angle: float, side: np.ndarray) -> dict[str, object]:
+    """单行标注沿边旋转；多行（矩阵）保持水平，按所在一侧对齐，免得斜着的矩阵难读。"""
+    if "\n" not in text and abs(angle) <= 60:
+        return {"rotation": angle, "rotation_mode": "anchor", "ha": "center",
+                "va": "bottom" if side[1] > 0 or (side[1] == 0 and side[0] < 0) else "top"}
+    ha = "right" if side[0] < -0.5 else "left" if side[0] > 0.5 else "center"
+    va = "bottom" if side[1] > 0.5 else "top" if side[1] < -0.5 else "center"
+    return {"ha": ha, "va": va}
 
 
 def _draw_edge(ax: Axes, src: GraphNode, dst: GraphNode, edge: GraphEdge,
@@ -141,16 +154,16 @@ def _draw_edge(ax: Axes, src: GraphNode, dst: GraphNode, edge: GraphEdge,
         angle -= 180
     elif angle <= -90:
         angle += 180
-    text_kw = {"ha": "center", "rotation": angle, "rotation_mode": "anchor", "fontsize": 10,
-               "zorder": 5, "linespacing": 1.1}
-    if edge.forward:
-        ax.text(*(mid + normal * 0.1), edge.forward, va="bottom", color=FORWARD_COLOR, **text_kw)
+    for text, side, color, dist in ((edge.forward, normal, FORWARD_COLOR, 0.1),
+                                    (edge.backward, -normal, BACKWARD_COLOR, 0.24)):
+        if text:
+            ax.text(*(mid + side * dist), text, color=color, fontsize=10, zorder=5,
+                    linespacing=1.1, **_label_layout(text, angle, side))
     if edge.backward:
         off = -normal * 0.13
         ax.add_patch(FancyArrowPatch(tuple(end + off), tuple(start + off), arrowstyle="-|>",
                                      mutation_scale=12, color=BACKWARD_COLOR, lw=1.2, zorder=2,
                                      shrinkA=4, shrinkB=4))
-        ax.text(*(mid - normal * 0.24), edge.backward, va="top", color=BACKWARD_COLOR, **text_kw)
 
 
 def draw_graph(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], *, title: str | None = None,
@@ -199,6 +212,11 @@ def _grad(name: str) -> str:
     return rf"$\partial L/\partial {name}$"
 
 
+def _paren(text: str) -> str:
+    """负数在加式里加括号：``1.5 + (-0.5)``。"""
+    return f"({text})" if text.startswith("-") else text
+
+
 def add_graph(x: float = 2.0, y: float = 3.0, dout: float = 1.5) -> Figure:
     """加法节点 ``z = x + y``：反向时把上游梯度原样传给两个输入。"""
     from nnlearn.nodes import Add
@@ -241,11 +259,11 @@ def branch_graph(x: float = 2.0, douts: Sequence[float] = (1.5, -0.5)) -> Figure
     node = Branch(n)
     outs = node.forward(np.float64(x))
     dx = node.backward(*[np.float64(d) for d in douts])
-    ys = np.linspace(1.3 * (n - 1) / 2 * 2 / max(n - 1, 1), -1.3 * (n - 1) / 2 * 2 / max(n - 1, 1),
-                     n) if n > 1 else np.zeros(1)
+    half = 1.3 if n <= 2 else 0.9 * (n - 1)  # 相邻两支至少隔 1.8，标注才不打架
+    ys = np.linspace(half, -half, n) if n > 1 else np.zeros(1)
     nodes = [GraphNode("x", "$x$", (0, 0), "value"), GraphNode("br", "分支", (2.4, 0))]
     edges = [GraphEdge("x", "br", f"x = {fmt_value(x)}",
-                       " + ".join(fmt_value(d) for d in douts) + f" = {fmt_value(dx)}")]
+                       " + ".join(_paren(fmt_value(d)) for d in douts) + f" = {fmt_value(dx)}")]
     for i, (out, d, yy) in enumerate(zip(outs, douts, ys, strict=True), start=1):
         nodes.append(GraphNode(f"y{i}", f"$x_{{({i})}}$", (5.4, float(yy)), "value"))
         edges.append(GraphEdge("br", f"y{i}", fmt_value(out), fmt_value(d)))
@@ -286,19 +304,20 @@ def _fan_graph(label: str, one: np.ndarray, d_one: np.ndarray, many: np.ndarray,
                d_many: np.ndarray, *, fan_out: bool) -> Figure:
     """一侧一条边（1×D）、另一侧 N 条边（N×D 的各行）的节点图：Repeat 与 Sum 共用。"""
     n = many.shape[0]
-    ys = np.linspace(1.2 * (n - 1) / 2, -1.2 * (n - 1) / 2, n)
-    one_x, many_x = (0.0, 6.2) if fan_out else (6.2, 0.0)
+    ys = np.linspace(1.9 * (n - 1) / 2, -1.9 * (n - 1) / 2, n)
+    one_x, many_x = (0.0, 7.4) if fan_out else (8.0, 0.0)
     nodes = [GraphNode("one", "$\\mathbf{x}$" if fan_out else "$\\mathbf{y}$", (one_x, 0), "value"),
-             GraphNode("node", label, (3.0, 0), "box", (1.3, 0.8))]
+             GraphNode("node", label, (3.0 if fan_out else 4.4, 0), "box", (1.3, 0.9 * n))]
+    ports = ys * (0.45 * n - 0.3) / max(float(np.abs(ys).max()), 1e-9)  # 各行的边接在方框不同高度
     one_edge_fwd = fmt_value(one[0])
     one_edge_bwd = fmt_value(d_one[0])
     edges = []
     for i in range(n):
         key = f"r{i}"
-        nodes.append(GraphNode(key, f"第{i + 1}行", (many_x, float(ys[i])), "value"))
+        nodes.append(GraphNode(key, f"第 {i + 1} 行", (many_x, float(ys[i])), "value", pad=0.7))
+        port = {"src_dy": ports[i]} if fan_out else {"dst_dy": ports[i]}
         ends = ("node", key) if fan_out else (key, "node")
-        edges.append(GraphEdge(*ends, fmt_value(many[i]), fmt_value(d_many[i]),
-                               label_at=0.6 if fan_out else 0.4))
+        edges.append(GraphEdge(*ends, fmt_value(many[i]), fmt_value(d_many[i]), **port))
     ends = ("one", "node") if fan_out else ("node", "one")
     edges.insert(0, GraphEdge(*ends, one_edge_fwd, one_edge_bwd))
     return draw_graph(nodes, edges, title=f"{label} 节点（N = {n}）", figsize=(6.4, 3.4))
@@ -322,10 +341,10 @@ def matmul_graph(x: Sequence[Sequence[float]] = ((1.0, 2.0),),
         return f"{name} ({_shape_text(a)})\n{fmt_value(a)}"
 
     return draw_graph(
-        [GraphNode("x", r"$\mathbf{x}$", (0, 1.6), "value"),
-         GraphNode("W", r"$\mathbf{W}$", (0, -1.6), "value"),
-         GraphNode("mm", "MatMul", (3.6, 0), "box", (1.4, 0.8)),
-         GraphNode("y", r"$\mathbf{y}$", (7.0, 0), "value")],
+        [GraphNode("x", r"$\mathbf{x}$", (0, 0), "value"),
+         GraphNode("W", r"$\mathbf{W}$", (3.8, 3.0), "value"),
+         GraphNode("mm", "MatMul", (3.8, 0), "box", (1.4, 0.8)),
+         GraphNode("y", r"$\mathbf{y}$", (7.6, 0), "value")],
         [GraphEdge("x", "mm", lab("x", xa), lab("∂L/∂x", dx)),
          GraphEdge("W", "mm", lab("W", wa), lab("∂L/∂W", dw)),
          GraphEdge("mm", "y", lab("y", y), lab("∂L/∂y", da))],
@@ -369,6 +388,85 @@ def node_graph(name: str) -> Figure:
 # ---------------------------------------------------------------------------
 # 反向传播一页用到的层的图
 # ---------------------------------------------------------------------------
+
+def sigmoid_graph(x: float = 0.5, dout: float = 1.0) -> Figure:
+    r"""把 :math:`y = 1/(1+\exp(-x))` 拆成 ×(−1)、exp、+1、倒数四个节点，逐个标出局部梯度。
+
+    每个节点的反向只是“上游梯度 × 自己的局部导数”；最左边的结果与
+    ``Sigmoid().backward`` 给出的 :math:`\frac{\partial L}{\partial y}\,y(1-y)` 相同（图中一并标出）。
+    """
+    from nnlearn.layers import Sigmoid
+
+    a = -x  # ×(−1)
+    e = float(np.exp(a))  # exp
+    u = 1.0 + e  # +1
+    y = 1.0 / u  # 倒数
+    du = dout * (-1.0 / u**2)  # (1/u)' = −1/u² = −y²
+    de = du  # +1 的局部导数是 1
+    da = de * e  # exp 的导数是它自己
+    dx = da * -1.0
+    layer = Sigmoid()
+    layer_y = float(layer.forward(np.array([x]))[0])
+    layer_dx = float(layer.backward(np.array([dout]))[0])
+    nodes = [GraphNode("x", "$x$", (0, 0), "value"),
+             GraphNode("neg", "×(−1)", (2.4, 0), "box", (1.0, 0.7)),
+             GraphNode("exp", "exp", (4.8, 0), "box", (1.0, 0.7)),
+             GraphNode("plus", "+1", (7.2, 0), "box", (1.0, 0.7)),
+             GraphNode("inv", "1/u", (9.6, 0), "box", (1.0, 0.7)),
+             GraphNode("y", "$y$", (11.8, 0), "value")]
+    edges = [GraphEdge("x", "neg", f"{fmt_value(x)}", f"{fmt_value(dx, 3)}"),
+             GraphEdge("neg", "exp", f"{fmt_value(a)}", f"{fmt_value(da, 3)}"),
+             GraphEdge("exp", "plus", f"{fmt_value(e, 3)}", f"{fmt_value(de, 3)}"),
+             GraphEdge("plus", "inv", f"u = {fmt_value(u, 3)}", f"{fmt_value(du, 3)}"),
+             GraphEdge("inv", "y", f"{fmt_value(y, 3)}", f"{fmt_value(dout)}")]
+    title = (f"Sigmoid 拆成四个节点\n（Sigmoid 层本身：y = {fmt_value(layer_y, 3)}，"
+             f"∂L/∂y · y(1−y) = {fmt_value(layer_dx, 3)}）")
+    return draw_graph(nodes, edges, title=title, figsize=(8.4, 2.8))
+
+
+def affine_graph(n: int = 2, d: int = 3, h: int = 4, *, input_grad: bool = True,
+                 seed: int = 0) -> Figure:
+    r"""Affine 层 = MatMul + Repeat（把偏置复制成 N 行）+ 加法，边上标出各个数组的形状。
+
+    形状取自真正的节点在随机数据上跑出的正向输出和反向梯度。
+    ``input_grad=False`` 时，:math:`\partial L/\partial \mathbf{x}` 那条反向箭头不画（不计算）。
+    """
+    from nnlearn.layers import MatMul
+    from nnlearn.nodes import Add, Repeat
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    W = rng.standard_normal((d, h))
+    b = rng.standard_normal((1, h))
+    matmul, repeat, add = MatMul(W, input_grad=input_grad), Repeat(n), Add()
+    xw = matmul.forward(x)
+    bb = repeat.forward(b)
+    y = add.forward(xw, bb)
+    dy = rng.standard_normal(y.shape)
+    dxw, dbb = add.backward(dy)
+    db = repeat.backward(dbb)
+    dx = matmul.backward(dxw)
+    dW = matmul.grads[0]
+
+    def sh(name: str, a: np.ndarray | None) -> str:
+        return "" if a is None else f"{name}  {_shape_text(a)}"
+
+    nodes = [GraphNode("x", r"$\mathbf{x}$", (0, 0), "value"),
+             GraphNode("W", r"$\mathbf{W}$", (3.4, 2.4), "value"),
+             GraphNode("mm", "MatMul", (3.4, 0), "box", (1.4, 0.8)),
+             GraphNode("b", r"$\mathbf{b}$", (3.4, -2.4), "value"),
+             GraphNode("rep", "Repeat", (6.8, -2.4), "box", (1.4, 0.8)),
+             GraphNode("add", "+", (6.8, 0)),
+             GraphNode("y", r"$\mathbf{y}$", (9.6, 0), "value")]
+    edges = [GraphEdge("x", "mm", sh("x", x), sh("∂L/∂x", dx)),
+             GraphEdge("W", "mm", sh("W", W), sh("∂L/∂W", dW)),
+             GraphEdge("mm", "add", sh("xW", xw), sh("∂L/∂y", dxw)),
+             GraphEdge("b", "rep", sh("b", b), sh("∂L/∂b", db)),
+             GraphEdge("rep", "add", sh("", bb).strip() + "（N 行 b）", sh("∂L/∂y", dbb)),
+             GraphEdge("add", "y", sh("y", y), sh("∂L/∂y", dy))]
+    title = "Affine 层 = MatMul + Repeat + 加法" + ("" if input_grad else "（input_grad=False）")
+    return draw_graph(nodes, edges, title=title, figsize=(7.6, 5.4))
+
 
 def softmax_with_loss_graph(scores: Sequence[float] = (2.0, 1.0, 0.1), label: int = 0) -> Figure:
     r"""Softmax with Loss 层的计算图（一个样本、三个类别）。
