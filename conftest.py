@@ -25,7 +25,7 @@ import io
 import re
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -37,129 +37,32 @@ from sybil.parsers.rest import SkipParser as RestSkipParser
 
 ROOT = Path(__file__).resolve().parent
 
-#: 信息串的第一个词是这些之一的代码块算 Python 代码块（属性如 title="..." 不影响）。
-PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
-#: 看起来像 Python 但不能被复制运行的写法：测试直接判为失败。
-FORBIDDEN_LANGUAGES = frozenset({"pycon", "pydoc", "ipython"})
-OUTPUT_TITLE = "输出"
-CHECKER_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-INVISIBLE = re.compile(
-    r"^(?P<indent>[ \t]*)<!--+\s*invisible-code-block:\s*(?P<lang>\w+)[ \t]*\n"
-    r"(?P<body>.*?)^[ \t]*--+>",
-    re.MULTILINE | re.DOTALL,
-)
-INCLUDE = re.compile(
-    r"""^(?P<indent>[ \t]*)--8<--[ \t]+(?P<q>["'])(?P<target>[^"']+)(?P=q)[ \t]*$"""
-)
-TITLE = re.compile(r"""\btitle=(?P<q>["'])(?P<title>.*?)(?P=q)""")
+def _load_blocks() -> ModuleType:
+    """载入 hooks/markdown_blocks.py：构建钩子和测试用同一套代码块规则。"""
+    name = "nnlearn_markdown_blocks"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-# ---------------------------------------------------------------------------
-# 围栏代码块的扫描（CommonMark 规则：嵌在更长围栏里的围栏不算代码块）
-# ---------------------------------------------------------------------------
-@dataclass
-class Fence:
-    """Markdown 里的一个围栏代码块。行号从 1 开始。"""
-
-    start: int  # 开头围栏行的字符偏移
-    end: int  # 结束围栏行之后的字符偏移
-    line: int  # 开头围栏所在行
-    info: str
-    body: str  # 去掉缩进后的正文
-    body_line: int  # 正文第一行的行号
-
-    @property
-    def language(self) -> str:
-        return info_language(self.info)
-
-    @property
-    def title(self) -> str | None:
-        match = TITLE.search(self.info)
-        return match.group("title") if match else None
-
-    @property
-    def is_output(self) -> bool:
-        return self.language == "text" and self.title == OUTPUT_TITLE
+blocks = _load_blocks()
+Fence, scan_fences, INCLUDE, INVISIBLE = blocks.Fence, blocks.scan_fences, blocks.INCLUDE, blocks.INVISIBLE
+PYTHON_LANGUAGES, FORBIDDEN_LANGUAGES = blocks.PYTHON_LANGUAGES, blocks.FORBIDDEN_LANGUAGES
+OUTPUT_TITLE = blocks.OUTPUT_TITLE
 
 
-def info_language(info: str) -> str:
-    """信息串的语言：第一个词（``python title="x"`` → ``python``；``{ .py }`` → ``py``）。"""
-    info = info.strip()
-    if info.startswith("{"):
-        match = re.search(r"\.([\w+-]+)", info)
-        return match.group(1).lower() if match else ""
-    return info.split(maxsplit=1)[0].lower() if info else ""
-
-
-def scan_fences(text: str) -> Iterator[Fence]:
-    """逐行找出顶层的围栏代码块（包括缩进在提示框、标签页里的）。"""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    i = 0
-    while i < len(lines):
-        opening = FENCE_OPEN.match(lines[i].rstrip("\n"))
-        # 反引号围栏的信息串里不能再有反引号（那是行内代码）。
-        if opening is None or (opening["fence"][0] == "`" and "`" in opening["info"]):
-            i += 1
-            continue
-        indent, fence = len(opening["indent"].expandtabs(4)), opening["fence"]
-        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j].rstrip("\n")):
-            j += 1
-        body_lines = [_strip_indent(line, indent) for line in lines[i + 1 : j]]
-        yield Fence(
-            start=offsets[i],
-            end=offsets[min(j + 1, len(lines))],
-            line=i + 1,
-            info=opening["info"],
-            body="".join(body_lines),
-            body_line=i + 2,
-        )
-        i = j + 1
-
-
-def _strip_indent(line: str, width: int) -> str:
-    """去掉最多 ``width`` 个空格的缩进（提示框、标签页里的代码块缩进 4 格）。"""
-    expanded = line.expandtabs(4) if line[:1] == "\t" else line
-    stripped = len(expanded) - len(expanded.lstrip(" "))
-    return expanded[min(stripped, width) :]
-
-
-# ---------------------------------------------------------------------------
-# --8<-- 包含：与 pymdownx.snippets 相同的规则（base_path 是仓库根目录）
-# ---------------------------------------------------------------------------
 def read_snippet(target: str) -> str:
-    """读出 ``path``、``path:节名`` 或 ``path:起:止`` 指向的源码（节标记行本身不含）。"""
-    path_text, _, selector = target.partition(":")
-    path = ROOT / path_text
-    if not path.is_file():
-        raise FileNotFoundError(f"--8<-- 指向的文件不存在：{path_text}（路径从仓库根目录算起）")
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    if not selector:
-        chosen = lines
-    elif re.fullmatch(r"\d*(:\d*)?", selector):
-        first, _, last = selector.partition(":")
-        chosen = lines[int(first or 1) - 1 : int(last) if last else None]
-    else:
-        start = re.compile(rf"^\s*#\s*--8<--\s*\[start:{re.escape(selector)}\]\s*$")
-        end = re.compile(rf"^\s*#\s*--8<--\s*\[end:{re.escape(selector)}\]\s*$")
-        begin = next((k for k, line in enumerate(lines) if start.match(line)), None)
-        stop = next((k for k, line in enumerate(lines) if end.match(line)), None)
-        if begin is None or stop is None or stop < begin:
-            raise LookupError(
-                f"{path_text} 里没有完整的节 {selector!r}："
-                f"需要 '# --8<-- [start:{selector}]' 和 '# --8<-- [end:{selector}]'"
-            )
-        chosen = lines[begin + 1 : stop]
-    # 嵌套的其它节标记在页面上也会被 pymdownx.snippets 去掉。
-    marker = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):[^\]]*\]\s*$")
-    return "".join(line for line in chosen if not marker.match(line))
+    """``--8<--`` 指向的源码；路径从仓库根目录算起（与 mkdocs.yml 里 snippets 的 base_path 一致）。"""
+    return blocks.read_snippet(target, ROOT)
 
+
+
+CHECKER_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 def module_for(path_text: str) -> ModuleType | None:
     """包含的是 ``src/`` 下的模块时，返回已导入的模块（它的全局名字是源码运行的上下文）。"""

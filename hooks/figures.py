@@ -1,0 +1,203 @@
+"""MkDocs 钩子：构建时由 ``nnlearn.plotting`` 画出站点上的每一张图。
+
+``hooks/figure_specs/*.py`` 里的每个模块可以定义：
+
+- ``FIGURES``：``{"loss-softmax.png": 返回 matplotlib Figure 的函数}`` → ``site/figures/<名字>``；
+- ``ASSETS``：``{"playground/data.json": 返回 bytes 或 str 的函数}`` → 站点里同名路径的文件；
+- ``SNIPPETS``：``{"precision.md": 返回 Markdown 文本的函数}`` → 写到 ``.cache/generated/``，
+  页面用 ``--8<-- "generated/precision.md"`` 把它放进正文（``.cache`` 在 snippets 的 base_path 上）。
+
+图不进仓库，也就不会过时：任何一张画不出来，构建就失败并指出是哪个模块的哪张图。
+生成结果按 ``src/nnlearn`` 与该 spec 文件内容的哈希缓存在 ``.cache/figures/``，
+热构建不必重画；源码一改，哈希就变，图自动重画。
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+log = logging.getLogger("mkdocs.hooks.figures")
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_DIR = ROOT / "hooks" / "figure_specs"
+PACKAGE_DIR = ROOT / "src" / "nnlearn"
+CACHE_DIR = ROOT / ".cache" / "figures"
+GENERATED_DIR = ROOT / ".cache" / "generated"
+FIGURE_DIR = "figures"
+
+# 本次构建生成的站点文件（路径 → 内容），on_pre_build 填写，on_files 加入站点。
+_SITE_OUTPUTS: dict[str, bytes] = {}
+
+
+@dataclass(frozen=True)
+class Output:
+    """一个待生成的文件：来自哪个 spec 模块、哪一类、站点里的路径。"""
+
+    spec: Path
+    kind: str  # FIGURES / ASSETS / SNIPPETS
+    name: str
+    make: Callable[[], Any]
+
+    @property
+    def site_path(self) -> str:
+        return f"{FIGURE_DIR}/{self.name}" if self.kind == "FIGURES" else self.name
+
+    def describe(self) -> str:
+        return f"{self.spec.relative_to(ROOT)} 的 {self.kind}[{self.name!r}]"
+
+
+def _fresh_package() -> None:
+    """``mkdocs serve`` 重建时丢掉已导入的 nnlearn，让改过的源码生效。"""
+    for name in [n for n in sys.modules if n == "nnlearn" or n.startswith("nnlearn.")]:
+        del sys.modules[name]
+    for name in [n for n in sys.modules if n.startswith("nnlearn_figure_specs.")]:
+        del sys.modules[name]
+
+
+def _load_spec(path: Path) -> ModuleType:
+    name = "nnlearn_figure_specs." + path.stem.replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"无法载入图的描述模块 {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise PluginError(f"载入 {path.relative_to(ROOT)} 失败：{error!r}") from error
+    return module
+
+
+def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
+    """读出所有 spec 模块声明的输出；同一路径被声明两次就报错。"""
+    outputs: list[Output] = []
+    seen: dict[tuple[str, str], Output] = {}
+    for path in sorted(spec_dir.glob("*.py")):
+        module = _load_spec(path)
+        for kind in ("FIGURES", "ASSETS", "SNIPPETS"):
+            table = getattr(module, kind, {})
+            if not isinstance(table, dict):
+                raise PluginError(f"{path.relative_to(ROOT)} 的 {kind} 应是 dict，"
+                                  f"收到 {type(table).__name__}")
+            for name, make in table.items():
+                output = Output(path, kind, name, make)
+                if not callable(make):
+                    raise PluginError(f"{output.describe()} 应是无参函数，收到 {make!r}")
+                key = ("SNIPPETS" if kind == "SNIPPETS" else "site", output.site_path)
+                if key in seen:
+                    raise PluginError(f"重复的名字 {output.site_path!r}：{seen[key].describe()} "
+                                      f"与 {output.describe()}")
+                seen[key] = output
+                outputs.append(output)
+    return outputs
+
+
+def _package_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(output: Output, package_digest: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(package_digest.encode())
+    digest.update(output.spec.read_bytes())
+    digest.update(f"{output.kind}\0{output.name}".encode())
+    return digest.hexdigest()[:24]
+
+
+def render(output: Output) -> bytes:
+    """调用描述里的函数，得到文件内容；出错时说清楚是哪一张。"""
+    try:
+        result = output.make()
+    except Exception as error:
+        raise PluginError(f"生成 {output.describe()} 失败：{error!r}") from error
+    if output.kind == "FIGURES":
+        from matplotlib.figure import Figure
+
+        if not isinstance(result, Figure):
+            raise PluginError(f"{output.describe()} 应返回 matplotlib Figure，"
+                              f"收到 {type(result).__name__}")
+        if not output.name.endswith(".png"):
+            raise PluginError(f"{output.describe()}：图的名字应以 .png 结尾")
+        buffer = io.BytesIO()
+        result.savefig(buffer, format="png", dpi=result.get_dpi(),
+                       metadata={"Software": None})  # 不写版本号：同样的图得到同样的字节
+        return buffer.getvalue()
+    if isinstance(result, str):
+        return result.encode("utf-8")
+    if isinstance(result, bytes):
+        return result
+    raise PluginError(f"{output.describe()} 应返回 str 或 bytes，收到 {type(result).__name__}")
+
+
+def build_outputs(outputs: list[Output]) -> tuple[dict[Output, bytes], int]:
+    """生成（或从缓存取出）每个输出的内容；也返回本次真正重画的个数。"""
+    package_digest = _package_digest()
+    contents: dict[Output, bytes] = {}
+    drawn = 0
+    for output in outputs:
+        cached = CACHE_DIR / f"{cache_key(output, package_digest)}-{Path(output.name).name}"
+        if cached.is_file():
+            contents[output] = cached.read_bytes()
+            continue
+        data = render(output)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(data)
+        contents[output] = data
+        drawn += 1
+    return contents, drawn
+
+
+def _prune_cache(keep: set[str]) -> None:
+    if CACHE_DIR.is_dir():
+        for path in CACHE_DIR.iterdir():
+            if path.name not in keep:
+                path.unlink()
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    # 生成的 Markdown 片段要在页面渲染前写好：pymdownx.snippets 在读页面时展开它们。
+    _fresh_package()
+    started = time.perf_counter()
+    outputs = collect_outputs()
+    contents, drawn = build_outputs(outputs)
+    package_digest = _package_digest()
+    _prune_cache({f"{cache_key(o, package_digest)}-{Path(o.name).name}" for o in outputs})
+    GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+    for output in outputs:
+        if output.kind == "SNIPPETS":
+            target = GENERATED_DIR / output.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_file() or target.read_bytes() != contents[output]:
+                target.write_bytes(contents[output])
+    _SITE_OUTPUTS.clear()
+    _SITE_OUTPUTS.update({o.site_path: contents[o] for o in outputs if o.kind != "SNIPPETS"})
+    log.info("图与生成文件：%d 个（本次重画 %d 个，用时 %.1f s）",
+             len(outputs), drawn, time.perf_counter() - started)
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    # 作为“生成的文件”加入站点：页面里指向它们的链接在 --strict 下也能通过检查。
+    for site_path, content in _SITE_OUTPUTS.items():
+        existing = files.get_file_from_path(site_path)
+        if existing is not None:
+            raise PluginError(f"生成的 {site_path} 与 docs/ 里已有的文件同名")
+        files.append(File.generated(config, site_path, content=content))
+    return files

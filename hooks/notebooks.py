@@ -1,0 +1,173 @@
+"""MkDocs 钩子：每个章节都能下载成 Jupyter 笔记本。
+
+构建时把章节的 Markdown（``learning/``、``speed/`` 下的页面和 ``solving/*.md``）转换成
+``.ipynb``：正文成为 Markdown 单元，Python 代码块（含隐藏的准备代码、展开后的
+``--8<--`` 源码）成为代码单元，输出块丢掉（读者自己运行就会看到），页面上的图作为
+附件嵌进笔记本。笔记本放在页面旁边，``page.nb_url`` 指向它——与 mkdocs-jupyter
+给笔记本页面设置的属性同名，所以同一个模板按钮两种页面都适用。
+
+另外：mkdocs-jupyter 的执行缓存只看笔记本本身，``src/nnlearn`` 改了它也不知道。
+这里记下包源码的哈希，变了就清空它的缓存，页面上的输出永远来自当前的包。
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+import logging
+import posixpath
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPET_ROOTS = [ROOT, ROOT / ".cache"]  # 与 mkdocs.yml 里 pymdownx.snippets 的 base_path 一致
+JUPYTER_CACHE = ROOT / ".cache" / "mkdocs-jupyter"
+STAMP = ROOT / ".cache" / "mkdocs-jupyter.src-sha256"
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+\.png)\)")
+HIDDEN_DIRECTIVE = re.compile(r"^[ \t]*<!--\s*(skip|clear-namespace)\b.*?-->[ \t]*\n?", re.MULTILINE)
+
+# 章节源文件路径 → 笔记本相对页面的 URL
+_NOTEBOOK_URLS: dict[str, str] = {}
+
+
+def _load_blocks() -> ModuleType:
+    name = "nnlearn_markdown_blocks"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+blocks = _load_blocks()
+
+
+def is_chapter(src_uri: str) -> bool:
+    """章节页：learning/ 与 speed/ 下的全部页面，solving/ 下的 Markdown 页面。"""
+    return src_uri.endswith(".md") and (
+        src_uri.startswith(("learning/", "speed/")) or posixpath.dirname(src_uri) == "solving"
+    )
+
+
+def _markdown_cell(text: str, src_uri: str, files: Files) -> nbformat.NotebookNode | None:
+    """正文单元：展开 --8<-- 生成的片段，图换成笔记本附件，去掉只对测试有意义的指令注释。"""
+    text = blocks.expand_snippet_lines(text, SNIPPET_ROOTS)
+    text = HIDDEN_DIRECTIVE.sub("", text).strip("\n")
+    if not text.strip():
+        return None
+    attachments: dict[str, dict[str, str]] = {}
+
+    def attach(match: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), match["src"]))
+        image = files.get_file_from_path(target)
+        if image is None:
+            return match[0]
+        name = posixpath.basename(target)
+        attachments[name] = {"image/png": base64.b64encode(image.content_bytes).decode("ascii")}
+        return f"![{match['alt']}](attachment:{name})"
+
+    text = IMAGE.sub(attach, text)
+    cell = nbformat.v4.new_markdown_cell(text)
+    if attachments:
+        cell.attachments = attachments
+    return cell
+
+
+def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.NotebookNode:
+    """把一页 Markdown 转成没有输出的笔记本。"""
+    cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(
+        f"本笔记本由站点页面 `{src_uri}` 在构建时生成。运行前先安装 nnlearn："
+        "在仓库根目录执行 `pip install -e .`。"
+    )]
+    pieces: list[tuple[int, int, str | None, bool]] = []  # (起, 止, 代码, 是否隐藏)
+    fences = list(blocks.scan_fences(markdown))
+    for fence in fences:
+        if fence.language in blocks.PYTHON_LANGUAGES:
+            pieces.append((fence.start, fence.end, fence.body, False))
+        elif fence.is_output:
+            pieces.append((fence.start, fence.end, None, False))
+    for match in blocks.INVISIBLE.finditer(markdown):
+        inside = any(f.start <= match.start() < f.end for f in fences)
+        if not inside and match["lang"].lower() in blocks.PYTHON_LANGUAGES:
+            pieces.append((match.start(), match.end(), textwrap.dedent(match["body"]), True))
+    pieces.sort()
+    position = 0
+    for start, end, code, hidden in pieces:
+        prose = _markdown_cell(markdown[position:start], src_uri, files)
+        if prose is not None:
+            cells.append(prose)
+        if code is not None:
+            source = blocks.expand_snippet_lines(code, SNIPPET_ROOTS).rstrip("\n")
+            cell = nbformat.v4.new_code_cell(source)
+            if hidden:
+                cell.metadata["tags"] = ["setup"]
+            cells.append(cell)
+        position = end
+    tail = _markdown_cell(markdown[position:], src_uri, files)
+    if tail is not None:
+        cells.append(tail)
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    nbformat.validate(notebook)
+    return notebook
+
+
+def _package_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "nnlearn").rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    current = _package_digest()
+    if JUPYTER_CACHE.is_dir() and (not STAMP.is_file() or STAMP.read_text() != current):
+        shutil.rmtree(JUPYTER_CACHE)
+        log.info("src/nnlearn 变了：清空 mkdocs-jupyter 的执行缓存")
+    STAMP.parent.mkdir(parents=True, exist_ok=True)
+    STAMP.write_text(current)
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _NOTEBOOK_URLS.clear()
+    for file in list(files):
+        if not (file.is_documentation_page() and file.src_uri.endswith(".md")
+                and is_chapter(file.src_uri)):
+            continue
+        try:
+            notebook = markdown_to_notebook(file.content_string, file.src_uri, files)
+        except Exception as error:
+            raise PluginError(f"把 {file.src_uri} 转成笔记本失败：{error!r}") from error
+        stem = posixpath.splitext(posixpath.basename(file.src_uri))[0]
+        page_dir = posixpath.dirname(file.dest_uri)
+        target = posixpath.join(page_dir, f"{stem}.ipynb")
+        text = json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
+        files.append(File.generated(config, target, content=text.encode("utf-8")))
+        _NOTEBOOK_URLS[file.src_uri] = f"{stem}.ipynb"
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    url = _NOTEBOOK_URLS.get(page.file.src_uri)
+    if url is not None:
+        page.nb_url = url  # type: ignore[attr-defined]  # 模板里的下载按钮读它
+    return markdown
