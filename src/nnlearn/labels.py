@@ -41,6 +41,10 @@ def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
     """
     t = asarray(t)
     n_classes, batch = shape[-1], tuple(shape[:-1])
+    if t.dtype.kind in "iu" and t.shape == batch:  # 最常见的情形：整数类别，两次归约就查完
+        if t.size and (t.min() < 0 or t.max() >= n_classes):
+            _check_range(t, n_classes)
+        return "index", t
     is_int = np.issubdtype(t.dtype, np.integer)
     if t.dtype == bool or not (is_int or np.issubdtype(t.dtype, np.floating)):
         raise ValueError(f"标签应是整数类别或概率分布，收到 dtype={t.dtype}")

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nnlearn.backend import asarray
-from nnlearn.functions import log_softmax, sigmoid, softmax
+from nnlearn.functions import sigmoid, softmax
 from nnlearn.labels import check_labels
 
 
@@ -77,7 +77,7 @@ class Affine:
     def backward(self, dout: Any) -> Any:
         W, _ = self.params
         np.matmul(self.x.T, dout, out=self.grads[0])
-        np.sum(dout, axis=0, out=self.grads[1])
+        dout.sum(axis=0, out=self.grads[1])
         return dout @ W.T if self.input_grad else None
 # --8<-- [end:affine]
 
@@ -150,6 +150,7 @@ class SoftmaxWithLoss:
         self.y: Any = None  # softmax 的输出（概率）
         self.t: Any = None
         self.kind = "index"
+        self.rows: Any = None
 
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
         x = asarray(x)
@@ -157,24 +158,29 @@ class SoftmaxWithLoss:
             raise ValueError(f"分数 x 的形状应为 (N, C) 或 (C,)，收到 {x.shape}")
         self.kind, self.t = check_labels(t, x.shape)
         x2 = x.reshape(-1, x.shape[-1])
-        logp = log_softmax(x2)
         n = x2.shape[0]
+        # log-softmax：log y = (s - max) - log Σ exp(s - max)，不会溢出，也不会出现 log 0
+        shifted = x2 - x2.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
         if self.kind == "index":
-            loss = -logp[np.arange(n), self.t.reshape(-1)].sum() / n
+            self.rows = np.arange(n)
+            loss = (np.log(total).sum() - shifted[self.rows, self.t.reshape(-1)].sum()) / n
         else:
-            loss = -(self.t.reshape(x2.shape) * logp).sum() / n
-        self.y = np.exp(logp, out=logp).reshape(x.shape)
+            shifted -= np.log(total)
+            loss = -(self.t.reshape(x2.shape) * shifted).sum() / n
+        e /= total
+        self.y = e.reshape(x.shape)
         return float(loss)
 
     def backward(self, dout: float = 1.0) -> Any:
         y2 = self.y.reshape(-1, self.y.shape[-1])
-        n = y2.shape[0]
         if self.kind == "index":
             dx = y2.copy()
-            dx[np.arange(n), self.t.reshape(-1)] -= 1
+            dx[self.rows, self.t.reshape(-1)] -= 1
         else:
             dx = y2 - self.t.reshape(y2.shape)
-        dx *= dout / n
+        dx *= dout / y2.shape[0]
         return dx.reshape(self.y.shape)
 # --8<-- [end:softmax_with_loss]
 
