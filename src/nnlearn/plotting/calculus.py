@@ -1,6 +1,6 @@
 """导数与链式法则的图：切线、差分误差、梯度场、复合函数链。
 
-斜率和梯度一律用 :mod:`nnlearn.gradient` 的数值微分求，图上画的就是页面代码算出的数。
+斜率和梯度一律用 `nnlearn.gradient` 的数值微分求，图上画的就是页面代码算出的数。
 """
 
 from __future__ import annotations
