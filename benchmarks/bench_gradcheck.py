@@ -1,0 +1,112 @@
+"""数值梯度与反向传播的代价：参数越多，差距越大。
+
+数值梯度对每个参数做两次前向传播（中心差分），代价与参数个数 P 成正比；反向传播只要一次
+前向加一次反向，与 P 基本无关。本脚本在螺旋数据的 TwoLayerNet(2, H, 3) 上逐步加大 H，
+并测 ``gradient_check`` 在 784-100-10 网络上的耗时（它每个数组只抽 200 个坐标）。
+
+运行：``bash benchmarks/run.sh gradcheck``；结果写入 ``benchmarks/results/gradcost.json``。
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from common import machine_info, median, warn_if_slow_blas_env, write_json
+
+from nnlearn.datasets import load_spiral
+from nnlearn.gradient import gradient_check, numerical_gradient
+from nnlearn.models import TwoLayerNet
+
+HIDDEN = (1, 3, 10, 30, 100, 300)
+BATCH = 30
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def backprop(net: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> None:
+    net.forward(x, t)
+    net.backward()
+
+
+def numerical(net: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
+    """书中的做法：对每个参数数组调用 numerical_gradient，f 不看参数、直接算整个网络的损失。"""
+    return [numerical_gradient(lambda _: net.forward(x, t), p) for p in net.params]
+
+
+def scaling(repeats: int) -> list[dict[str, Any]]:
+    x, t = load_spiral()
+    x, t = x[:BATCH], t[:BATCH]
+    rows = []
+    print(f"{'H':>5}{'参数个数 P':>12}{'反向传播':>12}{'数值梯度':>12}{'倍数':>10}")
+    for h in HIDDEN:
+        net = TwoLayerNet(2, h, 3, seed=0)
+        n_params = sum(p.size for p in net.params)
+        bp = timed(lambda net=net: backprop(net, x, t), repeats * 10)
+        num = timed(lambda net=net: numerical(net, x, t), repeats)
+        # 顺便确认两者一致：差距应在差分误差之内
+        backprop(net, x, t)
+        grads = [g.copy() for g in net.grads]
+        diff = max(float(np.abs(a - b).max()) for a, b in
+                   zip(grads, numerical(net, x, t), strict=True))
+        rows.append({"hidden": h, "params": n_params, "backprop_s": bp, "numerical_s": num,
+                     "ratio": num / bp, "max_abs_diff": diff})
+        print(f"{h:>5}{n_params:>12}{bp * 1e3:>10.3f}ms{num * 1e3:>10.1f}ms{num / bp:>10.0f}")
+    return rows
+
+
+def big_net(repeats: int) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    n = 32
+    x = rng.standard_normal((n, 784))
+    t = rng.integers(0, 10, size=n)
+    net = TwoLayerNet(784, 100, 10, seed=0)
+    for p in net.params:  # 放大权重，免得梯度小到被差分误差淹没
+        p[...] = 0.1 * rng.standard_normal(p.shape)
+    n_params = sum(p.size for p in net.params)
+    errors: dict[str, float] = {}
+
+    def run() -> None:
+        errors.update(gradient_check(net, x, t=t))
+
+    check_s = timed(run, repeats)
+    fwd = timed(lambda: net.forward(x, t), repeats * 10)
+    bp = timed(lambda: backprop(net, x, t), repeats * 10)
+    estimate = 2 * n_params * fwd
+    print(f"784-100-10（批 {n}，P={n_params}）：gradient_check {check_s:.3f} s，"
+          f"最大相对误差 {max(errors.values()):.1e}；反向传播 {bp * 1e3:.2f} ms；"
+          f"全部参数做数值梯度约需 {estimate:.0f} s（2P 次前向 × {fwd * 1e3:.2f} ms）")
+    return {"network": "784-100-10", "batch": n, "params": n_params, "max_coords": 200,
+            "gradient_check_s": check_s, "errors": errors, "forward_s": fwd, "backprop_s": bp,
+            "numerical_full_estimate_s": estimate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="数值梯度与反向传播的代价")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-json", action="store_true")
+    args = parser.parse_args(argv)
+    warn_if_slow_blas_env()
+    rows = scaling(args.repeats)
+    big = big_net(args.repeats)
+    if not args.no_json:
+        path = write_json("gradcost.json", {
+            "benchmark": "numerical gradient vs backpropagation cost, TwoLayerNet(2, H, 3)",
+            "machine": machine_info(), "batch": BATCH, "scaling": rows, "big": big,
+        })
+        print(f"已写出 {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
