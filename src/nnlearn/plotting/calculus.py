@@ -173,8 +173,8 @@ def plot_chain(links: Sequence[ChainLink], x: float, *, input_name: str = "x") -
         cx = 2.3 * i + 1.15
         ax.add_patch(FancyBboxPatch((cx - box_w / 2, -box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0.05", fc="#f4f4f4", ec="black"))
-        ax.text(cx, 0.05, f"${link.label}$", ha="center", va="center", fontsize=11)
-        ax.text(cx, -0.5, f"局部导数 {cv.local[i]:.3g}", ha="center", va="top", fontsize=9,
+        ax.text(cx, 0.05, f"${link.label}$", ha="center", va="center", fontsize=12)
+        ax.text(cx, -0.5, f"局部导数 {cv.local[i]:.3g}", ha="center", va="top", fontsize=10,
                 color="dimgray")
     for i, name in enumerate(names):
         # 变量 i 是第 i 个方框的输入、第 i-1 个方框的输出
@@ -185,12 +185,12 @@ def plot_chain(links: Sequence[ChainLink], x: float, *, input_name: str = "x") -
         ax.add_patch(FancyArrowPatch((xa, 0.25), (xb, 0.25), arrowstyle="-|>",
                                      mutation_scale=12, color=COLORS[0]))
         ax.text((xa + xb) / 2, 0.35, f"${name}$ = {cv.values[i]:.3g}", ha="center",
-                va="bottom", fontsize=9, color=COLORS[0])
+                va="bottom", fontsize=10, color=COLORS[0])
         ax.add_patch(FancyArrowPatch((xb, -0.25), (xa, -0.25), arrowstyle="-|>",
                                      mutation_scale=12, color=COLORS[3]))
         ax.text((xa + xb) / 2, -0.35, f"$\\partial {names[-1]}/\\partial {name}$\n"
-                f"= {cv.upstream[i]:.3g}", ha="center", va="top", fontsize=9,
+                f"= {cv.upstream[i]:.3g}", ha="center", va="top", fontsize=10,
                 color=COLORS[3])
-    ax.text(-0.8, 0.8, "正向（蓝）：逐环计算函数值", color=COLORS[0], fontsize=9)
-    ax.text(-0.8, -1.0, "反向（红）：从右往左，把局部导数连乘起来", color=COLORS[3], fontsize=9)
+    ax.text(-0.8, 0.8, "正向（蓝）：逐环计算函数值", color=COLORS[0], fontsize=10)
+    ax.text(-0.8, -1.0, "反向（红）：从右往左，把局部导数连乘起来", color=COLORS[3], fontsize=10)
     return fig
