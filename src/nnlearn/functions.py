@@ -22,12 +22,12 @@ def sigmoid(x: ArrayLike) -> Any:
 
     >>> sigmoid([-1000.0, 0.0, 2.0]).round(4)
     array([0.    , 0.5   , 0.8808])
+    >>> print(f"{sigmoid(0.5):.4f}")
+    0.6225
     """
     x = asarray(x)
     with np.errstate(over="ignore"):
-        out = np.exp(np.negative(x, dtype=_float_dtype(x)))
-    out += 1.0
-    return np.reciprocal(out, out=out)
+        return 1.0 / (1.0 + np.exp(-x))
 # --8<-- [end:sigmoid]
 
 
@@ -38,7 +38,7 @@ def softmax(x: ArrayLike) -> Any:
     先减去每行的最大值：结果不变（分子分母同乘 $\exp(-\max s)$），但 $\exp$ 不再溢出。
 
     >>> softmax([0.3, 2.9, 4.0]).round(4)
-    array([0.0182, 0.2451, 0.7367])
+    array([0.0182, 0.2452, 0.7366])
     >>> softmax([1000.0, 0.0, -1000.0])
     array([1., 0., 0.])
     """
