@@ -8,12 +8,14 @@
   页面用 ``--8<-- "generated/precision.md"`` 把它放进正文（``.cache`` 在 snippets 的 base_path 上）。
 
 图不进仓库，也就不会过时：任何一张画不出来，构建就失败并指出是哪个模块的哪张图。
-生成结果按 ``src/nnlearn`` 与该 spec 文件内容的哈希缓存在 ``.cache/figures/``，
-热构建不必重画；源码一改，哈希就变，图自动重画。
+生成结果缓存在 ``.cache/figures/``，键是该 spec 文件、它（经 import 语句，递归地）用到的
+``src/nnlearn`` 源文件和 ``benchmarks/results/`` 数据的哈希：热构建不必重画，相关源码一改，
+图自动重画，无关的改动不会让整个游乐场重新训练。
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import io
@@ -37,6 +39,7 @@ SPEC_DIR = ROOT / "hooks" / "figure_specs"
 PACKAGE_DIR = ROOT / "src" / "nnlearn"
 CACHE_DIR = ROOT / ".cache" / "figures"
 GENERATED_DIR = ROOT / ".cache" / "generated"
+RESULTS_DIR = ROOT / "benchmarks" / "results"  # 有的图读实测数据：数据变了也要重画
 FIGURE_DIR = "figures"
 
 # 本次构建生成的站点文件（路径 → 内容），on_pre_build 填写，on_files 加入站点。
@@ -106,20 +109,79 @@ def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
     return outputs
 
 
-def _package_digest() -> str:
+def _module_file(module: str) -> Path | None:
+    """``nnlearn.a.b`` → ``src/nnlearn/a/b.py``（或包的 ``__init__.py``）。"""
+    base = PACKAGE_DIR.parent.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path: Path, module: str | None) -> set[str]:
+    """一个文件里 import 的 nnlearn 模块（含相对导入，含 ``from pkg import 子模块``）。"""
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    package = None
+    if module is not None:
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and package is not None:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                name = f"{base}.{node.module}" if node.module else base
+            else:
+                name = node.module or ""
+            found.add(name)
+            found.update(f"{name}.{alias.name}" for alias in node.names)
+    return {n for n in found if n == "nnlearn" or n.startswith("nnlearn.")}
+
+
+def dependency_files(spec: Path) -> list[Path]:
+    """spec 直接或间接用到的 nnlearn 源文件（逐个读 import 语句，不执行代码）。"""
+    seen: dict[str, Path] = {}
+    todo = sorted(_imported_modules(spec, None))
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):  # 导入子模块也会执行各级包的 __init__.py
+            prefix = ".".join(parts[:i])
+            file = _module_file(prefix)
+            if file is not None and prefix not in seen:
+                seen[prefix] = file
+                todo.extend(_imported_modules(file, prefix))
+    return sorted(set(seen.values()))
+
+
+def spec_digest(spec: Path) -> str:
+    """spec 文件、它用到的 nnlearn 源文件、benchmarks/results 里的数据合起来的哈希。"""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
-        digest.update(path.read_bytes())
+    extra = sorted(RESULTS_DIR.glob("*")) if RESULTS_DIR.is_dir() else []
+    for path in [spec, *dependency_files(spec), *extra]:
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def cache_key(output: Output, package_digest: str) -> str:
-    digest = hashlib.sha256()
-    digest.update(package_digest.encode())
-    digest.update(output.spec.read_bytes())
+# 一次构建内每个 spec 只算一次哈希（游乐场一个 spec 就有上百个输出）。
+_SPEC_DIGESTS: dict[Path, str] = {}
+
+
+def cache_key(output: Output) -> str:
+    """缓存键：所属 spec 的哈希加上输出的名字。"""
+    if output.spec not in _SPEC_DIGESTS:
+        _SPEC_DIGESTS[output.spec] = spec_digest(output.spec)
+    digest = hashlib.sha256(_SPEC_DIGESTS[output.spec].encode())
     digest.update(f"{output.kind}\0{output.name}".encode())
     return digest.hexdigest()[:24]
+
+
+def cache_file_name(output: Output) -> str:
+    return f"{cache_key(output)}-{Path(output.name).name}"
 
 
 def render(output: Output) -> bytes:
@@ -149,15 +211,16 @@ def render(output: Output) -> bytes:
 
 def build_outputs(outputs: list[Output]) -> tuple[dict[Output, bytes], int]:
     """生成（或从缓存取出）每个输出的内容；也返回本次真正重画的个数。"""
-    package_digest = _package_digest()
     contents: dict[Output, bytes] = {}
     drawn = 0
     for output in outputs:
-        cached = CACHE_DIR / f"{cache_key(output, package_digest)}-{Path(output.name).name}"
+        cached = CACHE_DIR / cache_file_name(output)
         if cached.is_file():
             contents[output] = cached.read_bytes()
             continue
+        started = time.perf_counter()
         data = render(output)
+        log.debug("画 %s：%.2f s", output.describe(), time.perf_counter() - started)
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(data)
         contents[output] = data
@@ -175,11 +238,11 @@ def _prune_cache(keep: set[str]) -> None:
 def on_pre_build(config: MkDocsConfig) -> None:
     # 生成的 Markdown 片段要在页面渲染前写好：pymdownx.snippets 在读页面时展开它们。
     _fresh_package()
+    _SPEC_DIGESTS.clear()
     started = time.perf_counter()
     outputs = collect_outputs()
     contents, drawn = build_outputs(outputs)
-    package_digest = _package_digest()
-    _prune_cache({f"{cache_key(o, package_digest)}-{Path(o.name).name}" for o in outputs})
+    _prune_cache({cache_file_name(o) for o in outputs})
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
     for output in outputs:
         if output.kind == "SNIPPETS":

@@ -24,6 +24,7 @@ import sys
 import textwrap
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import unquote
 
 import nbformat
 from mkdocs.config.defaults import MkDocsConfig
@@ -164,6 +165,59 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, target, content=text.encode("utf-8")))
         _NOTEBOOK_URLS[file.src_uri] = f"{stem}.ipynb"
     return files
+
+
+NOTEBOOK_LINK = re.compile(r'href="(?P<target>[^"#:?]+\.(?:md|ipynb))(?P<anchor>#[^"]*)?"')
+HEADING = re.compile(r'<h(?P<level>[1-6])(?P<before>[^>]*?)\sid="(?P<id>[^"]*)"(?P<after>[^>]*)>'
+                     r'(?P<body>.*?)</h(?P=level)>', re.DOTALL)
+
+
+def _toc_items(items: list) -> list:
+    flat = []
+    for item in items:
+        flat.append(item)
+        flat.extend(_toc_items(item.children))
+    return flat
+
+
+def _fix_notebook_headings(html: str, page: Page) -> str:
+    """nbconvert 给纯中文标题的 id 是空串，而目录用的是 Markdown 的 slug：按顺序对齐两者。"""
+    headings = list(HEADING.finditer(html))
+    toc = _toc_items(list(page.toc))
+    if len(headings) != len(toc):
+        log.warning("笔记本 %s 的标题（%d 个）与目录（%d 项）对不上，目录链接可能失效",
+                    page.file.src_uri, len(headings), len(toc))
+        return html
+    pieces, position = [], 0
+    for match, item in zip(headings, toc, strict=True):
+        body = match["body"].replace(f'href="#{match["id"]}"', f'href="#{item.id}"', 1)
+        pieces.append(html[position:match.start()])
+        pieces.append(f'<h{match["level"]}{match["before"]} id="{item.id}"{match["after"]}>'
+                      f'{body}</h{match["level"]}>')
+        position = match.end()
+    pieces.append(html[position:])
+    return "".join(pieces)
+
+
+def _fix_notebook_links(html: str, page: Page, files: Files) -> str:
+    """笔记本里写的是源文件链接（``../learning/loss.md``），像 Markdown 页面一样换成页面地址。"""
+
+    def rewrite(match: re.Match[str]) -> str:
+        target = unquote(match["target"])
+        src = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), target))
+        linked = files.get_file_from_path(src)
+        if linked is None:
+            log.warning("笔记本 %s 里的链接 %s 指向不存在的文件 %s", page.file.src_uri, target, src)
+            return match[0]
+        return f'href="{linked.url_relative_to(page.file)}{match["anchor"] or ""}"'
+
+    return NOTEBOOK_LINK.sub(rewrite, html)
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        html = _fix_notebook_links(_fix_notebook_headings(html, page), page, files)
+    return html
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

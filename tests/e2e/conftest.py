@@ -1,0 +1,162 @@
+"""真实浏览器测试的公用夹具：构建好的站点、本地服务器、无头 Chromium、记录请求的页面。
+
+- 站点：环境变量 ``NNLEARN_SITE_DIR`` 指向已构建的站点（``make test`` 这样用，避免构建两次）；
+  没有它时在临时目录里 ``mkdocs build --strict`` 一次。
+- 浏览器：Debian 的 ``/usr/bin/chromium``（或 ``NNLEARN_CHROMIUM``），由 Playwright 驱动；
+  从不运行 ``playwright install``。
+- 网络：发往 127.0.0.1/localhost 以外的请求一律被拦下（``abort``）并记录，测试据此判定
+  “站点没有第三方请求”；拦下保证测试本身也从不上网。
+
+别的测试文件（如 ``test_playground.py``）直接用 ``site_url``、``recorded_page``/``page`` 即可::
+
+    def test_slider(recorded_page):
+        recorded_page.open("solving/playground/")
+        recorded_page.page.locator("input[type=range]").fill("5")
+        assert recorded_page.foreign_requests() == []
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from site_browser import ROOT, RecordedPage, new_recorded_page
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("NNLEARN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.fail(
+            f"找不到 Chromium（{path}）。请安装 Debian 的 chromium 包：sudo apt-get install chromium",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """构建好的站点目录。"""
+    given = os.environ.get("NNLEARN_SITE_DIR")
+    if given:
+        path = Path(given).resolve()
+        if not (path / "index.html").is_file():
+            pytest.fail(f"NNLEARN_SITE_DIR={given} 里没有 index.html：先运行 mkdocs build",
+                        pytrace=False)
+        return path
+    path = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict 失败：\n{result.stdout}\n{result.stderr}",
+                    pytrace=False)
+    return path
+
+
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt", ".xml", ".map")
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """静态文件服务器；文本类文件按 gzip 发送，和 GitHub Pages 等真实托管一样。
+
+    这样浏览器里量到的传输量就是读者真正下载的字节数。
+    """
+
+    def log_message(self, format: str, *args: object) -> None:  # 安静
+        pass
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path.is_dir():
+            if not url_path.endswith("/"):
+                return super().send_head()  # 基类负责重定向到带斜杠的地址
+            path = path / "index.html"
+        if not ("gzip" in self.headers.get("Accept-Encoding", "")
+                and path.is_file() and path.suffix in COMPRESSIBLE):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path) -> Iterator[str]:
+    """站点的本地地址，形如 ``http://127.0.0.1:PORT/``。"""
+    handler = functools.partial(_SiteHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """无头 Chromium（系统自带的那个）。"""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def recorded_page(browser: object, site_url: str) -> Iterator[RecordedPage]:
+    """记录请求与控制台错误的新页面（每个测试一个新上下文）。"""
+    recorded = new_recorded_page(browser, site_url)
+    try:
+        yield recorded
+    finally:
+        recorded.page.context.close()
+
+
+@pytest.fixture
+def page(recorded_page: RecordedPage) -> object:
+    """Playwright 的 Page；请求记录在 ``recorded_page`` 里。"""
+    return recorded_page.page
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """截图等测试产物的目录（已在 .gitignore 里）。"""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

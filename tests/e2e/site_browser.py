@@ -1,0 +1,78 @@
+"""e2e 测试的公用工具：记录请求的浏览器页面、判断请求是否发往本机、载入代码块规则。"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+@dataclass
+class RecordedPage:
+    """一个新的浏览器上下文里的页面，记下所有请求、控制台错误和页面异常。"""
+
+    page: object
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return urljoin(self.base_url, path.lstrip("/"))
+
+    def open(self, path: str = "") -> object:
+        """打开站点里的一个路径并等到网络空闲（公式、图都已加载）。"""
+        self.page.goto(self.url(path), wait_until="networkidle")
+        return self.page
+
+    def foreign_requests(self) -> list[str]:
+        """发往本机以外主机的请求（应当为空）。"""
+        return [url for url in self.requests if not is_local(url)]
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+def new_recorded_page(browser: object, base_url: str, **context_args: object) -> RecordedPage:
+    """在新的上下文里开一个页面并挂上记录器；调用者负责 ``page.context.close()``。"""
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    recorded = RecordedPage(page, base_url)
+
+    def route(route: object) -> None:
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            recorded.blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("request", lambda request: recorded.requests.append(request.url))
+    page.on("console", lambda message: recorded.console_errors.append(
+        f"{message.type}: {message.text} ({message.location.get('url', '')})")
+        if message.type == "error" else None)
+    page.on("pageerror", lambda error: recorded.console_errors.append(f"pageerror: {error}"))
+    return recorded
+
+
+def load_markdown_blocks() -> ModuleType:
+    """hooks/markdown_blocks.py：测试、构建共用的 Markdown 代码块规则。"""
+    name = "nnlearn_markdown_blocks"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

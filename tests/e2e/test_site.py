@@ -1,0 +1,273 @@
+"""在真实浏览器里逐页打开构建好的站点，检查读者看到的东西。
+
+每个页面只打开一次（一个新的浏览器上下文，缓存是空的），收集：所有请求、控制台错误、
+公式渲染情况、图片、链接、传输字节数，并截图到 ``test-artifacts/``。下面的各个测试
+对这些记录做断言，失败时列出出问题的页面。
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from site_browser import ROOT, RecordedPage, is_local, load_markdown_blocks, new_recorded_page
+
+CHAPTER_PREFIXES = ("learning/", "solving/", "speed/", "example/")
+MAX_CHAPTER_BYTES = 1_500_000
+MAX_SCREENSHOT_HEIGHT = 6000
+SEARCH_TERMS = ("梯度", "交叉熵", "链式法则", "反向传播", "计算图")
+
+PAGE_CHECKS_JS = r"""
+() => {
+  const outside = (root, skip) => {
+    const found = [];
+    if (!root) return found;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => n.parentElement && n.parentElement.closest(skip)
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    while (walker.nextNode()) found.push(walker.currentNode.textContent);
+    return found;
+  };
+  const content = document.querySelector(".md-content") || document.body;
+  const code = "pre, code, script, style, textarea, .katex, .highlight";
+  const raw = outside(content, code).filter((t) => /\\\(|\\\)|\\\[|\\\]|\$\$/.test(t));
+  const nbDollar = [...document.querySelectorAll(".jp-RenderedMarkdown")]
+    .flatMap((el) => outside(el, code)).filter((t) => /\$[^$\s][^$]*\$/.test(t));
+  const entries = [
+    ...performance.getEntriesByType("navigation"),
+    ...performance.getEntriesByType("resource"),
+  ];
+  const performanceBytes = entries.reduce((sum, e) => sum + (e.transferSize || 0), 0);
+  const decodedBytes = entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  return {
+    katexErrors: [...document.querySelectorAll(".katex-error")]
+      .map((e) => e.getAttribute("title") || e.textContent),
+    unrendered: [...document.querySelectorAll(".arithmatex")]
+      .filter((e) => !e.querySelector(".katex")).map((e) => e.textContent.slice(0, 80)),
+    raw: raw.concat(nbDollar).map((t) => t.trim().slice(0, 80)),
+    formulas: document.querySelectorAll(".katex").length,
+    brokenImages: [...document.images]
+      .filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.currentSrc || i.src),
+    images: document.images.length,
+    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+    bytes: performanceBytes,
+    decoded: decodedBytes,
+  };
+}
+"""
+
+
+@dataclass
+class PageReport:
+    path: str  # 站点里的路径，如 "learning/loss/"
+    requests: list[str]
+    blocked: list[str]
+    console_errors: list[str]
+    checks: dict
+
+    @property
+    def is_chapter(self) -> bool:
+        return self.path.startswith(CHAPTER_PREFIXES)
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    """站点里的每个 HTML 页面，按目录形式的 URL 路径给出。"""
+    pages = []
+    for html in sorted(site_dir.rglob("*.html")):
+        rel = html.relative_to(site_dir).as_posix()
+        pages.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return pages
+
+
+def screenshot_name(path: str) -> str:
+    return (path.strip("/").replace("/", "__") or "index").removesuffix(".html") + ".png"
+
+
+@pytest.fixture(scope="session")
+def page_reports(browser, site_url: str, site_dir: Path, artifacts_dir: Path) -> list[PageReport]:
+    """逐页打开站点一次，收集断言要用的全部记录，并截图。"""
+    reports = []
+    for path in site_pages(site_dir):
+        recorded = new_recorded_page(browser, site_url, viewport={"width": 1280, "height": 900})
+        try:
+            recorded.open(path)
+            checks = recorded.page.evaluate(PAGE_CHECKS_JS)
+            # 整页截图，但特别长的页（API 参考）只截前一段：截全图要十几秒。
+            height = min(recorded.page.evaluate("document.documentElement.scrollHeight"),
+                         MAX_SCREENSHOT_HEIGHT)
+            recorded.page.screenshot(path=str(artifacts_dir / screenshot_name(path)),
+                                     full_page=True,
+                                     clip={"x": 0, "y": 0, "width": 1280, "height": height})
+        finally:
+            recorded.page.context.close()
+        reports.append(PageReport(path, recorded.requests, recorded.blocked,
+                                  recorded.console_errors, checks))
+    assert reports, "站点里一个页面也没有"
+    return reports
+
+
+def _failures(reports: list[PageReport], pick) -> dict[str, object]:
+    return {r.path: found for r in reports if (found := pick(r))}
+
+
+def test_every_page_is_checked(page_reports: list[PageReport], site_dir: Path) -> None:
+    paths = {r.path for r in page_reports}
+    assert "" in paths and "reference/api/" in paths
+    assert len(paths) == len(list(site_dir.rglob("*.html")))
+
+
+def test_no_request_leaves_the_machine(page_reports: list[PageReport]) -> None:
+    offenders = _failures(page_reports, lambda r: [u for u in r.requests if not is_local(u)])
+    assert offenders == {}, f"这些页面向本机以外发了请求：{offenders}"
+
+
+def test_request_check_catches_a_third_party_request(recorded_page: RecordedPage) -> None:
+    """反证：往页面里放一个指向外部主机的图片和 fetch，检查必须发现它们。"""
+    recorded_page.open("")
+    recorded_page.page.evaluate("""() => {
+        const img = document.createElement("img");
+        img.src = "https://cdn.example.com/tracker.png";
+        document.body.appendChild(img);
+        fetch("https://fonts.example.org/font.woff2").catch(() => {});
+    }""")
+    recorded_page.page.wait_for_timeout(300)
+    foreign = recorded_page.foreign_requests()
+    assert "https://cdn.example.com/tracker.png" in foreign
+    assert "https://fonts.example.org/font.woff2" in foreign
+    assert set(recorded_page.blocked) >= set(foreign), "外部请求应被拦下，测试本身不上网"
+
+
+def test_no_console_errors(page_reports: list[PageReport]) -> None:
+    offenders = _failures(page_reports, lambda r: r.console_errors)
+    assert offenders == {}, f"控制台报错：{offenders}"
+
+
+def test_every_formula_renders(page_reports: list[PageReport]) -> None:
+    offenders = _failures(page_reports, lambda r: r.checks["katexErrors"] + r.checks["unrendered"]
+                          + r.checks["raw"])
+    assert offenders == {}, f"公式没有渲染（KaTeX 报错或残留 \\( \\[ $$）：{offenders}"
+    # 有公式的页面确实渲染出了 KaTeX（防止脚本根本没运行而上面的检查空过）。
+    example = [r for r in page_reports if r.path in ("example/", "learning/loss/")]
+    assert example and all(r.checks["formulas"] > 0 for r in example)
+
+
+def test_every_image_loads(page_reports: list[PageReport]) -> None:
+    offenders = _failures(page_reports, lambda r: r.checks["brokenImages"])
+    assert offenders == {}, f"图片加载失败：{offenders}"
+    assert any(r.checks["images"] > 0 for r in page_reports)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def test_every_internal_link_and_anchor_resolves(page_reports: list[PageReport],
+                                                 site_url: str) -> None:
+    origin = urlsplit(site_url).netloc
+    fetched: dict[str, set[str] | None] = {}  # URL → 页面里的 id（非 HTML 为空集；404 为 None）
+
+    def anchors_of(url: str) -> set[str] | None:
+        if url not in fetched:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    body = response.read()
+                    kind = response.headers.get_content_type()
+            except HTTPError:
+                fetched[url] = None
+            else:
+                parser = _Anchors()
+                if kind == "text/html":
+                    parser.feed(body.decode("utf-8", "replace"))
+                fetched[url] = parser.ids
+        return fetched[url]
+
+    broken: dict[str, list[str]] = {}
+    for report in page_reports:
+        for link in report.checks["links"]:
+            if urlsplit(link).netloc != origin:
+                continue
+            target, fragment = urldefrag(link)
+            ids = anchors_of(target)
+            if ids is None:
+                broken.setdefault(report.path, []).append(f"{link}（404）")
+            elif fragment and fragment not in ids and urllib.parse.unquote(fragment) not in ids:
+                broken.setdefault(report.path, []).append(f"{link}（没有这个锚点）")
+    assert broken == {}, f"站内链接失效：{broken}"
+    assert len(fetched) > 5
+
+
+def test_chapter_pages_are_light(page_reports: list[PageReport],
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rows = sorted((r.checks["bytes"], r.checks["decoded"], r.path) for r in page_reports)
+    with capsys.disabled():
+        print("\n页面传输量（空缓存，含所有资源；服务器像 GitHub Pages 一样 gzip 文本）：")
+        print("  传输        解压后      页面")
+        for size, decoded, path in rows:
+            print(f"  {size / 1e6:6.2f} MB   {decoded / 1e6:6.2f} MB   /{path}")
+    heavy = {r.path: r.checks["bytes"] for r in page_reports
+             if r.is_chapter and r.checks["bytes"] > MAX_CHAPTER_BYTES}
+    assert heavy == {}, f"章节页面超过 {MAX_CHAPTER_BYTES / 1e6} MB：{heavy}"
+    assert all(size > 0 for size, _, _ in rows), "传输量测不到：Resource Timing 没有工作"
+
+
+def _search(recorded: RecordedPage, term: str) -> list[str]:
+    page = recorded.page
+    page.fill("input.md-search__input", term)
+    page.press("input.md-search__input", "End")  # Material 监听 keyup
+    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+
+
+@pytest.mark.parametrize("term", SEARCH_TERMS)
+def test_chinese_search_finds_chapter(recorded_page: RecordedPage, term: str) -> None:
+    """中文搜索（jieba 分词）能在章节里找到这些词，而不只是在 API 参考或示例页里。"""
+    recorded_page.open("")
+    hits = _search(recorded_page, term)
+    chapters = [h for h in hits if any(f"/{p}" in h for p in ("learning/", "solving/", "speed/"))]
+    assert chapters, f"搜索 {term!r} 没有命中任何章节页面；命中：{hits}"
+    assert recorded_page.foreign_requests() == []
+
+
+def _first_copyable_snippet(site_dir: Path) -> tuple[str, str]:
+    """挑一个有 Python 代码块的页面（优先示例页），返回（站点路径、Markdown 里的代码）。"""
+    blocks = load_markdown_blocks()
+    candidates = [ROOT / "docs" / "example.md", *sorted((ROOT / "docs" / "learning").glob("*.md"))]
+    for md in candidates:
+        if not md.is_file():
+            continue
+        for fence in blocks.scan_fences(md.read_text(encoding="utf-8")):
+            if fence.language in blocks.PYTHON_LANGUAGES and "--8<--" not in fence.body:
+                rel = md.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/"
+                return rel, fence.body
+    pytest.fail("docs/ 里没有可复制的 Python 代码块")
+
+
+def test_copy_button_yields_runnable_code(browser, site_url: str, site_dir: Path) -> None:
+    path, source = _first_copyable_snippet(site_dir)
+    recorded = new_recorded_page(browser, site_url,
+                                 permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = recorded.open(path)
+        block = page.locator("div.language-python").first
+        block.hover()
+        block.locator("button.md-code__button, button.md-clipboard").first.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        recorded.page.context.close()
+    assert ">>>" not in copied
+    assert re.sub(r"\s+$", "", copied) == re.sub(r"\s+$", "", source)
+    compile(copied, f"<copied from /{path}>", "exec")
