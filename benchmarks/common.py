@@ -53,6 +53,24 @@ def openblas_info() -> dict[str, Any]:
     return info
 
 
+def _openblas_lib() -> Any:
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
+    return ctypes.CDLL(libs[0]) if libs else None
+
+
+def set_blas_threads(n: int) -> bool:
+    """设置 NumPy 自带 OpenBLAS 的线程数；找不到对应函数时返回 False。"""
+    lib = _openblas_lib()
+    for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                 "openblas_set_num_threads"):
+        fn = getattr(lib, name, None) if lib is not None else None
+        if fn is not None:
+            fn.argtypes = [ctypes.c_int]
+            fn(n)
+            return True
+    return False
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -73,6 +91,7 @@ def machine_info() -> dict[str, Any]:
         "numpy": np.__version__,
         "blas": openblas_info(),
         "env": {k: os.environ[k] for k in BLAS_ENV if k in os.environ},
+        "loadavg": list(os.getloadavg()),
     }
 
 
@@ -84,7 +103,7 @@ def warn_if_slow_blas_env() -> None:
               "请用 benchmarks/run.sh（它会去掉这两个变量）运行。")
 
 
-def calibrate(step: Callable[[], Any], target_s: float = 0.02, max_inner: int = 2000) -> int:
+def calibrate(step: Callable[[], Any], target_s: float = 0.05, max_inner: int = 2000) -> int:
     """选一个 ``inner``，让一次计时大约持续 ``target_s`` 秒。"""
     step()
     start = time.perf_counter()
@@ -94,8 +113,13 @@ def calibrate(step: Callable[[], Any], target_s: float = 0.02, max_inner: int = 
 
 
 def interleaved(steps: dict[str, Callable[[], Any]], repeats: int, inner: int,
-                warmup: int = 3) -> dict[str, list[float]]:
-    """各实现轮流计时，返回每个实现每一轮的"每步秒数"。"""
+                warmup: int = 3, gap_s: float = 0.15) -> dict[str, list[float]]:
+    """各实现轮流计时，返回每个实现每一轮的"每步秒数"。
+
+    每次计时前先停 ``gap_s`` 秒：OpenBLAS 与 PyTorch 的 OpenMP 线程在一次调用之后都会
+    空转等待一段时间（OpenBLAS 约 0.1 s）。在只有两个核的机器上，上一个实现留下的空转线程
+    会和下一个实现抢核，让它慢上好几倍；停一下，它们就睡下了。
+    """
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -108,6 +132,7 @@ def interleaved(steps: dict[str, Callable[[], Any]], repeats: int, inner: int,
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
                 step = steps[name]
+                time.sleep(gap_s)
                 start = time.perf_counter()
                 for _ in range(inner):
                     step()
