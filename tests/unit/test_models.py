@@ -152,3 +152,16 @@ def test_book_setting_learns_the_spiral():
     assert np.all(np.diff(chunks) < 0), chunks
     assert net.accuracy(x, t) >= 0.95
     assert elapsed < 10.0  # 通常约 1 秒
+
+
+def test_float32_training_stays_float32():
+    """§1.5：float32 也能训练，参数、梯度与优化器状态都保持 float32。"""
+    from nnlearn.optim import Adam
+
+    x, t = load_spiral()
+    net = TwoLayerNet(2, 10, 3, seed=0, dtype=np.float32)
+    opt = Adam(lr=0.05)
+    Trainer(net, opt).fit(x.astype(np.float32), t, max_epoch=100, batch_size=30)
+    assert all(p.dtype == np.float32 for p in net.params)
+    assert all(a.dtype == np.float32 for a in opt.m + opt.v)
+    assert net.accuracy(x.astype(np.float32), t) >= 0.9
