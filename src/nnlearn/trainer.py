@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from nnlearn.backend import asarray, get_array_module
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -105,8 +107,8 @@ class Trainer:
         ``verbose=None`` 表示只在终端里显示进度条。损失变成 NaN/inf 时抛出
         ``TrainingDivergedError``（``FloatingPointError`` 的子类）。
         """
-        x = np.asarray(x)
-        t = np.asarray(t)
+        x, t = asarray(x), asarray(t)  # NumPy 或 CuPy 数组原样保留
+        xp = get_array_module(x, t)
         if x.ndim == 0 or t.ndim == 0:
             raise ValueError(f"x 与 t 应是按样本排列的数组，收到形状 {x.shape} 和 {t.shape}")
         if len(x) != len(t):
@@ -140,6 +142,8 @@ class Trainer:
             for _ in range(max_epoch):
                 self.current_epoch += 1
                 idx = self.rng.permutation(data_size)
+                if xp is not np:  # 数据在 GPU 上：下标也搬过去
+                    idx = xp.asarray(idx)
                 xs, ts = x[idx], t[idx]
                 for i in range(max_iters):
                     batch = slice(i * batch_size, (i + 1) * batch_size)
