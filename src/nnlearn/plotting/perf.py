@@ -20,10 +20,12 @@ __all__ = [
     "REPRODUCE",
     "gpu_markdown",
     "gradcost_figure",
+    "gradcost_section",
     "load_results",
     "machine_markdown",
     "step_figure",
     "step_markdown",
+    "step_section",
 ]
 
 #: 重新生成各结果文件的命令（在仓库根目录运行）。
@@ -69,7 +71,9 @@ def machine_markdown(data: dict[str, Any], command: str) -> str:
 def _micro(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds * 1e6:.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def step_markdown(data: dict[str, Any]) -> str:
@@ -168,4 +172,57 @@ def gpu_markdown(path: str | Path) -> str:
     lines.append(machine_markdown(data, REPRODUCE["gpu.json"]) + f"（dtype {data.get('dtype')}）")
     lines.append("")
     lines.append("“CPU / GPU” 大于 1 表示 GPU 更快，小于 1 表示 GPU 反而更慢。")
+    return "\n".join(lines) + "\n"
+
+
+def _missing(path: Path) -> str:
+    return (
+        "!!! warning \"还没有这项基准的结果\"\n"
+        f"    `benchmarks/results/{path.name}` 不存在。在仓库根目录运行\n\n"
+        f"    ```bash\n    {REPRODUCE.get(path.name, 'bash benchmarks/run.sh all')}\n    ```\n\n"
+        "    然后重新构建站点，这里就会出现图和表。\n"
+    )
+
+
+def step_section(path: str | Path, figure: str) -> str:
+    """性能页“一步训练”一节的正文：图、表、机器与复现命令；没有结果文件时如实说明。"""
+    path = Path(path)
+    if not path.is_file():
+        return _missing(path)
+    data = load_results(path)
+    return (
+        f"![一步训练的耗时：nnlearn、纯 NumPy 下限与 PyTorch CPU](../figures/{figure})\n\n"
+        + step_markdown(data) + "\n"
+        + machine_markdown(data, REPRODUCE["step.json"])
+        + f"（dtype {data.get('dtype')}，每项是 {data.get('repeats')} 轮交替计时的中位数）\n"
+    )
+
+
+def gradcost_section(path: str | Path, figure: str) -> str:
+    """性能页“数值梯度 vs 反向传播”一节的正文；没有结果文件时如实说明。"""
+    path = Path(path)
+    if not path.is_file():
+        return _missing(path)
+    data = load_results(path)
+    lines = [
+        f"![数值梯度与反向传播的耗时随参数个数增长](../figures/{figure})",
+        "",
+        "| 隐藏层 H | 参数个数 P | 反向传播 | 数值梯度 | 数值梯度 / 反向传播 |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["scaling"]:
+        lines.append(f"| {r['hidden']} | {r['params']} | {_micro(r['backprop_s'])} "
+                     f"| {_micro(r['numerical_s'])} | {r['ratio']:.0f} |")
+    big = data.get("big")
+    if big:
+        lines += [
+            "",
+            f"更大的网络 {big['network']}（批 {big['batch']}，P = {big['params']}）："
+            f"反向传播一次 {_micro(big['backprop_s'])}；对全部参数做数值微分估计要 "
+            f"{big['numerical_full_estimate_s']:.0f} 秒（2P 次前向，每次 {_micro(big['forward_s'])}）。"
+            f"`gradient_check` 每个数组只抽 {big['max_coords']} 个坐标，用时 "
+            f"{big['gradient_check_s']:.1f} 秒，最大相对误差 {max(big['errors'].values()):.1e}。",
+        ]
+    lines += ["", machine_markdown(data, REPRODUCE["gradcost.json"])
+              + f"（批大小 {data.get('batch')}）"]
     return "\n".join(lines) + "\n"
