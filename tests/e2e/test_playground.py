@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from site_browser import RecordedPage
+from site_browser import ROOT, RecordedPage
 
 PLAYGROUND = "solving/playground/"
 NOTEBOOKS = ["solving/spiral/", "solving/training/"]
@@ -139,3 +139,37 @@ def test_training_notebook_reports_accuracy(recorded_page: RecordedPage) -> None
     assert "与手写循环逐位相同: True" in text
     line = next(s for s in text.splitlines() if s.startswith("训练集准确率"))
     assert float(line.split(":")[1].strip().rstrip("%")) >= 95.0
+
+
+def _loaded_images(page: object) -> list[dict]:
+    return page.locator("article img").evaluate_all(
+        "imgs => imgs.map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}))")
+
+
+def test_speedup_page_shows_measurements_and_figures(recorded_page: RecordedPage) -> None:
+    page = recorded_page.open("speed/speedup/")
+    images = _loaded_images(page)
+    names = [i["src"].rsplit("/", 1)[1] for i in images]
+    assert {"speedup-precision-loss.png", "speedup-gradient-error.png"} <= set(names)
+    assert all(i["ok"] for i in images), images
+    table = page.locator("table").filter(has_text="训练集准确率")
+    assert table.locator("tbody tr").all_inner_texts()[0].startswith("float64")
+    assert table.locator("tbody tr").count() == 3
+    gpu_results = ROOT / "benchmarks" / "results" / "gpu.json"
+    note = page.locator(".admonition").filter(has_text="还没有 GPU 实测数据")
+    assert note.count() == (0 if gpu_results.is_file() else 1)
+    assert recorded_page.console_errors == []
+
+
+def test_performance_page_shows_results_or_says_they_are_missing(
+        recorded_page: RecordedPage) -> None:
+    page = recorded_page.open("speed/performance/")
+    images = _loaded_images(page)
+    assert all(i["ok"] for i in images), images
+    names = {i["src"].rsplit("/", 1)[1] for i in images}
+    for result, figure in (("step.json", "perf-step.png"), ("gradcost.json", "perf-gradcost.png")):
+        if (ROOT / "benchmarks" / "results" / result).is_file():
+            assert figure in names
+        else:
+            assert page.locator(".admonition").filter(has_text=result).count() == 1
+    assert recorded_page.console_errors == []
