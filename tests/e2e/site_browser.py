@@ -28,7 +28,11 @@ class RecordedPage:
 
     def open(self, path: str = "") -> object:
         """打开站点里的一个路径并等到网络空闲（公式、图都已加载）。"""
-        self.page.goto(self.url(path), wait_until="networkidle")
+        # 先等 load（文档解析完、脚本跑完）再等网络空闲：长页面在慢机器上，
+        # 仅等 networkidle 时文档可能还在解析，公式尚未渲染。
+        self.page.goto(self.url(path), wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_function("document.readyState === 'complete'")
         return self.page
 
     def foreign_requests(self) -> list[str]:
