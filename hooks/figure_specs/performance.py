@@ -30,5 +30,3 @@ SNIPPETS = {
     "perf-step.md": lambda: step_section(STEP, STEP_FIG),
     "perf-gradcost.md": lambda: gradcost_section(GRADCOST, GRADCOST_FIG),
 }
-# 生成结果依赖这些文件（供构建钩子的缓存参考）
-DEPENDS = [STEP, GRADCOST]

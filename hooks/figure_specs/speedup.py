@@ -33,5 +33,3 @@ SNIPPETS = {
     "precision.md": lambda: precision_markdown(_precision()),
     "gpu-results.md": lambda: gpu_markdown(RESULTS / "gpu.json"),
 }
-# 生成结果还依赖这个文件（供构建钩子的缓存参考；钩子支持之前，改了它要清 .cache/figures）
-DEPENDS = [RESULTS / "gpu.json"]
