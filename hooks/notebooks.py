@@ -60,9 +60,11 @@ blocks = _load_blocks()
 
 
 def is_chapter(src_uri: str) -> bool:
-    """章节页：learning/ 与 speed/ 下的全部页面，solving/ 下的 Markdown 页面。"""
+    """章节页：learning/ 与 speed/ 下的全部页面，solving/ 下的 Markdown 页面（和示例页）。"""
     return src_uri.endswith(".md") and (
-        src_uri.startswith(("learning/", "speed/")) or posixpath.dirname(src_uri) == "solving"
+        src_uri.startswith(("learning/", "speed/"))
+        or posixpath.dirname(src_uri) == "solving"
+        or src_uri == "example.md"  # 示例页演示每一种机制，包括下载
     )
 
 
@@ -90,6 +92,20 @@ def _markdown_cell(text: str, src_uri: str, files: Files) -> nbformat.NotebookNo
     return cell
 
 
+def _code_cell(code: str, hidden: bool) -> nbformat.NotebookNode:
+    """页面代码 → 代码单元。包含进来的包源码只供阅读：放进 Markdown 单元里的代码块，
+    既不会因为缺少模块里的私有名字而报错，也不会在笔记本里覆盖包里的同名对象。"""
+    source = blocks.expand_snippet_lines(code, SNIPPET_ROOTS).rstrip("\n")
+    targets = [m["target"] for line in code.splitlines() if (m := blocks.INCLUDE.match(line))]
+    if targets:
+        where = "、".join(f"`{t}`" for t in targets)
+        return nbformat.v4.new_markdown_cell(f"包里的源码（{where}）：\n\n```python\n{source}\n```")
+    cell = nbformat.v4.new_code_cell(source)
+    if hidden:
+        cell.metadata["tags"] = ["setup"]
+    return cell
+
+
 def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.NotebookNode:
     """把一页 Markdown 转成没有输出的笔记本。"""
     cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(
@@ -114,11 +130,7 @@ def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.
         if prose is not None:
             cells.append(prose)
         if code is not None:
-            source = blocks.expand_snippet_lines(code, SNIPPET_ROOTS).rstrip("\n")
-            cell = nbformat.v4.new_code_cell(source)
-            if hidden:
-                cell.metadata["tags"] = ["setup"]
-            cells.append(cell)
+            cells.append(_code_cell(code, hidden))
         position = end
     tail = _markdown_cell(markdown[position:], src_uri, files)
     if tail is not None:
