@@ -160,3 +160,11 @@ def artifacts_dir() -> Path:
     """截图等测试产物的目录（已在 .gitignore 里）。"""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """tests/e2e 下的测试都标上 e2e，便于 ``-m "not e2e"`` 只跑快的部分。"""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)

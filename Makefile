@@ -1,0 +1,74 @@
+# nnlearn：两个命令。
+#   make serve  从干净的克隆开始装好一切，在 http://127.0.0.1:8000 打开站点（改文档、源码会自动重建）
+#   make test   装好一切，运行全部检查：ruff、mkdocs build --strict、单元/文档/笔记本测试、真实浏览器测试
+# 两个命令都可以重复运行：已经装好的部分会跳过（靠下面的时间戳文件判断）。
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+SITE_DIR := site
+HOST := 127.0.0.1:8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help setup serve build test lint clean system-fonts system-chromium system-node
+
+help:
+	@echo "make serve   装好依赖并在 http://$(HOST) 打开站点"
+	@echo "make test    装好依赖并运行全部测试（含 mkdocs build --strict 和浏览器测试）"
+	@echo "make build   只构建站点到 $(SITE_DIR)/"
+	@echo "make clean   删除构建产物与缓存（不删 .venv 和 node_modules）"
+
+# ---- 系统包（Debian/Ubuntu）：只在缺少时安装 ----------------------------------------
+system-fonts:
+	@if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "安装中文字体 fonts-noto-cjk（图里的中文要用）"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-noto-cjk; \
+	  rm -f "$${XDG_CACHE_HOME:-$$HOME/.cache}"/matplotlib/fontlist-*.json; \
+	fi
+
+system-chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ -z "$${NNLEARN_CHROMIUM:-}" ]; then \
+	  echo "安装 Debian 的 chromium（浏览器测试用；从不运行 playwright install）"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+system-node:
+	@if ! command -v npm >/dev/null; then \
+	  echo "安装 npm（KaTeX 从 npm 锁定版本安装）"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; \
+	fi
+
+# ---- Python 与 npm 依赖：按锁文件安装，锁文件或 pyproject 变了才重装 -------------------
+$(PIP_STAMP): pyproject.toml requirements.lock
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[docs,test]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json | system-node
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: system-fonts $(PIP_STAMP) $(NPM_STAMP)
+
+# ---- 两个主命令 ----------------------------------------------------------------------
+serve: setup
+	$(BIN)/mkdocs serve -a $(HOST)
+
+build: setup
+	$(BIN)/mkdocs build --strict -d $(SITE_DIR)
+
+lint: $(PIP_STAMP)
+	$(BIN)/ruff check .
+
+test: setup system-chromium lint build
+	NNLEARN_SITE_DIR=$(SITE_DIR) $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(SITE_DIR) .cache test-artifacts .pytest_cache
