@@ -57,6 +57,7 @@ PAGE_CHECKS_JS = r"""
       .filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.currentSrc || i.src),
     images: document.images.length,
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+    snippetMarkers: (content.innerText.match(/--8<-- \[(start|end):[^\]]*\]/g) || []),
     bytes: performanceBytes,
     decoded: decodedBytes,
   };
@@ -156,6 +157,12 @@ def test_every_formula_renders(page_reports: list[PageReport]) -> None:
     # 有公式的页面确实渲染出了 KaTeX（防止脚本根本没运行而上面的检查空过）。
     example = [r for r in page_reports if r.path in ("example/", "learning/loss/")]
     assert example and all(r.checks["formulas"] > 0 for r in example)
+
+
+def test_included_source_has_no_section_markers(page_reports: list[PageReport]) -> None:
+    """pymdownx.snippets 去掉了 ``# --8<-- [start:x]`` 这类标记，页面上不应出现。"""
+    offenders = _failures(page_reports, lambda r: r.checks["snippetMarkers"])
+    assert offenders == {}, f"页面上出现了源码的节标记：{offenders}"
 
 
 def test_every_image_loads(page_reports: list[PageReport]) -> None:
