@@ -1,0 +1,110 @@
+"""MkDocs 钩子的行为：画不出的图、重名的输出、缺 KaTeX、缺页面的导航。"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_hook(name: str):
+    module_name = f"nnlearn_hook_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "hooks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+figures = load_hook("figures")
+katex = load_hook("katex")
+nav = load_hook("nav")
+
+
+def write_spec(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spec_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(figures, "ROOT", tmp_path)
+    return tmp_path / "specs"
+
+
+def test_outputs_are_collected_with_site_paths(spec_dir: Path) -> None:
+    write_spec(spec_dir, "page-a.py", (
+        "from nnlearn.plotting.style import styled_figure\n"
+        "def _fig():\n    fig, ax = styled_figure()\n    ax.plot([0, 1], [1, 0])\n    return fig\n"
+        "FIGURES = {'a.png': _fig}\nASSETS = {'data/a.json': lambda: '{}'}\n"
+        "SNIPPETS = {'a.md': lambda: '**a**'}\n"
+    ))
+    outputs = figures.collect_outputs(spec_dir)
+    assert sorted(o.site_path for o in outputs) == ["a.md", "data/a.json", "figures/a.png"]
+    png = figures.render(next(o for o in outputs if o.kind == "FIGURES"))
+    assert png.startswith(b"\x89PNG")
+
+
+def test_duplicate_names_fail(spec_dir: Path) -> None:
+    write_spec(spec_dir, "one.py", "FIGURES = {'same.png': lambda: None}\n")
+    write_spec(spec_dir, "two.py", "FIGURES = {'same.png': lambda: None}\n")
+    with pytest.raises(PluginError, match=r"重复的名字 'figures/same.png'.*one\.py.*two\.py"):
+        figures.collect_outputs(spec_dir)
+
+
+def test_a_failing_figure_fails_the_build_naming_it(spec_dir: Path) -> None:
+    write_spec(spec_dir, "broken.py", "def _bad():\n    raise ValueError('no data')\n"
+                                      "FIGURES = {'bad.png': _bad}\n")
+    [output] = figures.collect_outputs(spec_dir)
+    with pytest.raises(PluginError, match=r"broken\.py 的 FIGURES\['bad.png'\].*no data"):
+        figures.render(output)
+
+
+def test_a_figure_must_be_a_matplotlib_figure(spec_dir: Path) -> None:
+    write_spec(spec_dir, "wrong.py", "FIGURES = {'x.png': lambda: 42}\n")
+    [output] = figures.collect_outputs(spec_dir)
+    with pytest.raises(PluginError, match="Figure"):
+        figures.render(output)
+
+
+def test_cache_key_follows_the_imported_package_modules() -> None:
+    spec = ROOT / "hooks" / "figure_specs" / "example.py"
+    deps = {p.relative_to(ROOT / "src").as_posix() for p in figures.dependency_files(spec)}
+    assert {"nnlearn/optim.py", "nnlearn/plotting/training.py", "nnlearn/__init__.py"} <= deps
+    # 无关模块不在键里：改游乐场的代码不会让示例页的图重画。
+    assert "nnlearn/plotting/playground.py" not in deps
+
+
+def test_missing_katex_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(katex, "KATEX_DIST", tmp_path / "node_modules" / "katex" / "dist")
+    with pytest.raises(PluginError, match="npm ci"):
+        katex.katex_files()
+
+
+def test_katex_files_present() -> None:
+    names = {p.name for p in katex.katex_files()}
+    assert {"katex.min.js", "katex.min.css", "auto-render.min.js"} <= names
+    assert any(n.endswith(".woff2") for n in names)
+
+
+def test_nav_drops_missing_pages_and_empty_sections(tmp_path: Path) -> None:
+    (tmp_path / "index.md").write_text("# x")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.md").write_text("# 1")
+    items = [{"首页": "index.md"},
+             {"甲": [{"一": "a/one.md"}, {"二": "a/two.md"}]},
+             {"乙": [{"三": "b/three.ipynb"}]},
+             {"外链": "https://example.com/x.md"}]
+    missing: list[str] = []
+    kept = nav.prune(items, tmp_path, missing)
+    assert kept == [{"首页": "index.md"}, {"甲": [{"一": "a/one.md"}]},
+                    {"外链": "https://example.com/x.md"}]
+    assert missing == ["a/two.md", "b/three.ipynb"]
