@@ -97,6 +97,10 @@ def machine_info() -> dict[str, Any]:
 
 def warn_if_slow_blas_env() -> None:
     """OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE 会让新版 NumPy 变慢：基准时应在命令里去掉它们。"""
+    load = os.getloadavg()[0]
+    if load > 1.0:
+        print(f"注意：机器正忙（1 分钟平均负载 {load:.1f}，{os.cpu_count()} 个核），耗时会偏大、"
+              "波动也大；多线程的 BLAS 受影响最重。请在空闲时运行，或加 --threads 1 对比。")
     present = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
     if present:
         print(f"注意：环境里设置了 {', '.join(present)}，OpenBLAS 可能没用最快的内核；"
