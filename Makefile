@@ -67,8 +67,10 @@ build: setup
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check .
 
+# pytest 退出码 5 = 一个测试也没收集到：同样算失败，并说清楚。
 test: setup system-chromium lint build
-	NNLEARN_SITE_DIR=$(SITE_DIR) $(BIN)/python -m pytest
+	NNLEARN_SITE_DIR=$(SITE_DIR) $(BIN)/python -m pytest || { rc=$$?; \
+	  if [ $$rc = 5 ]; then echo "pytest 没有收集到任何测试（退出码 5）" >&2; fi; exit $$rc; }
 
 clean:
 	rm -rf $(SITE_DIR) .cache test-artifacts .pytest_cache

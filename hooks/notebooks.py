@@ -226,8 +226,17 @@ def _fix_notebook_links(html: str, page: Page, files: Files) -> str:
     return NOTEBOOK_LINK.sub(rewrite, html)
 
 
+# custom_mathjax_url 为空时 nbconvert 仍留下空的 MathJax 加载标签和配置：公式由 KaTeX 渲染，删掉。
+MATHJAX_LEFTOVERS = re.compile(
+    r'<!-- Load mathjax -->\s*<script src="">\s*</script>\s*'
+    r'(?:<!-- MathJax configuration -->\s*<script type="text/x-mathjax-config">.*?</script>)?',
+    re.DOTALL,
+)
+
+
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
+        html = MATHJAX_LEFTOVERS.sub("", html)
         html = _fix_notebook_links(_fix_notebook_headings(html, page), page, files)
     return html
 
