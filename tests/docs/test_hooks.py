@@ -75,11 +75,13 @@ def test_a_figure_must_be_a_matplotlib_figure(spec_dir: Path) -> None:
         figures.render(output)
 
 
-def test_cache_key_follows_the_imported_package_modules() -> None:
-    spec = ROOT / "hooks" / "figure_specs" / "example.py"
+def test_cache_key_follows_the_imported_package_modules(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "page.py", "from nnlearn.optim import SGD\n"
+                                           "import nnlearn.plotting.training as training\n")
     deps = {p.relative_to(ROOT / "src").as_posix() for p in figures.dependency_files(spec)}
-    assert {"nnlearn/optim.py", "nnlearn/plotting/training.py", "nnlearn/__init__.py"} <= deps
-    # 无关模块不在键里：改游乐场的代码不会让示例页的图重画。
+    assert {"nnlearn/optim.py", "nnlearn/plotting/training.py", "nnlearn/__init__.py",
+            "nnlearn/plotting/__init__.py"} <= deps
+    # 无关模块不在键里：改游乐场的代码不会让这张图重画。
     assert "nnlearn/plotting/playground.py" not in deps
 
 
