@@ -26,8 +26,14 @@ def sigmoid(x: ArrayLike) -> Any:
     0.6225
     """
     x = asarray(x)
+    # 只分配一个结果数组，其余三步就地完成：大矩阵上省下两次整块内存的分配与读写
+    out = np.empty_like(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+    np.negative(x, out=out)
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out if out.ndim else out[()]
 # --8<-- [end:sigmoid]
 
 

@@ -164,7 +164,8 @@ class SoftmaxWithLoss:
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         if self.kind == "index":
-            self.rows = np.arange(n)
+            if self.rows is None or len(self.rows) != n:  # 批大小不变时复用行号
+                self.rows = np.arange(n)
             loss = (np.log(total).sum() - shifted[self.rows, self.t.reshape(-1)].sum()) / n
         else:
             shifted -= np.log(total)
