@@ -54,7 +54,7 @@ def _partial(f: Callable[[Any], Any], x: Any, idx: tuple[int, ...], h: float) ->
 
 
 # --8<-- [start:gradient_check]
-def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None, h: float = 1e-5,
+def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None, h: float = 1e-4,
                    max_coords: int | None = 200, seed: int = 0) -> dict[str, float]:
     r"""比较 ``obj.backward`` 给出的梯度与数值梯度，返回每个数组的相对误差。
 
