@@ -60,11 +60,10 @@ blocks = _load_blocks()
 
 
 def is_chapter(src_uri: str) -> bool:
-    """章节页：learning/ 与 speed/ 下的全部页面，solving/ 下的 Markdown 页面（和示例页）。"""
+    """章节页：learning/ 与 speed/ 下的全部页面，solving/ 下的 Markdown 页面。"""
     return src_uri.endswith(".md") and (
         src_uri.startswith(("learning/", "speed/"))
         or posixpath.dirname(src_uri) == "solving"
-        or src_uri == "example.md"  # 示例页演示每一种机制，包括下载
     )
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from site_browser import ROOT, RecordedPage, is_local, load_markdown_blocks, new_recorded_page
 
-CHAPTER_PREFIXES = ("learning/", "solving/", "speed/", "example/")
+CHAPTER_PREFIXES = ("learning/", "solving/", "speed/")
 MAX_CHAPTER_BYTES = 1_500_000
 MAX_SCREENSHOT_HEIGHT = 6000
 SEARCH_TERMS = ("梯度", "交叉熵", "链式法则", "反向传播", "计算图")
@@ -155,8 +155,8 @@ def test_every_formula_renders(page_reports: list[PageReport]) -> None:
                           + r.checks["raw"])
     assert offenders == {}, f"公式没有渲染（KaTeX 报错或残留 \\( \\[ $$）：{offenders}"
     # 有公式的页面确实渲染出了 KaTeX（防止脚本根本没运行而上面的检查空过）。
-    example = [r for r in page_reports if r.path in ("example/", "learning/loss/")]
-    assert example and all(r.checks["formulas"] > 0 for r in example)
+    with_math = [r for r in page_reports if r.path in ("learning/loss/", "learning/derivative/")]
+    assert len(with_math) == 2 and all(r.checks["formulas"] > 0 for r in with_math)
 
 
 def test_included_source_has_no_section_markers(page_reports: list[PageReport]) -> None:
@@ -249,27 +249,27 @@ def test_chinese_search_finds_chapter(recorded_page: RecordedPage, term: str) ->
     assert recorded_page.foreign_requests() == []
 
 
-def _first_copyable_snippet(site_dir: Path) -> tuple[str, str]:
-    """挑一个有 Python 代码块的页面（优先示例页），返回（站点路径、Markdown 里的代码）。"""
+def _first_copyable_snippet(site_dir: Path) -> tuple[str, int, str]:
+    """挑一个章节页里第一个手写的 Python 代码块（跳过 --8<-- 包含的源码），
+    返回（站点路径、它在页面 Python 代码块中的序号、Markdown 里的代码）。"""
     blocks = load_markdown_blocks()
-    candidates = [ROOT / "docs" / "example.md", *sorted((ROOT / "docs" / "learning").glob("*.md"))]
-    for md in candidates:
-        if not md.is_file():
-            continue
-        for fence in blocks.scan_fences(md.read_text(encoding="utf-8")):
-            if fence.language in blocks.PYTHON_LANGUAGES and "--8<--" not in fence.body:
+    for md in sorted((ROOT / "docs" / "learning").glob("*.md")):
+        fences = [f for f in blocks.scan_fences(md.read_text(encoding="utf-8"))
+                  if f.language in blocks.PYTHON_LANGUAGES]
+        for index, fence in enumerate(fences):
+            if "--8<--" not in fence.body:
                 rel = md.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/"
-                return rel, fence.body
+                return rel, index, fence.body
     pytest.fail("docs/ 里没有可复制的 Python 代码块")
 
 
 def test_copy_button_yields_runnable_code(browser, site_url: str, site_dir: Path) -> None:
-    path, source = _first_copyable_snippet(site_dir)
+    path, index, source = _first_copyable_snippet(site_dir)
     recorded = new_recorded_page(browser, site_url,
                                  permissions=["clipboard-read", "clipboard-write"])
     try:
         page = recorded.open(path)
-        block = page.locator("div.language-python").first
+        block = page.locator("div.language-python").nth(index)
         block.hover()
         block.locator("button.md-code__button, button.md-clipboard").first.click()
         copied = page.evaluate("navigator.clipboard.readText()")
