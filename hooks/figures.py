@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import io
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -44,6 +45,9 @@ FIGURE_DIR = "figures"
 
 # 本次构建生成的站点文件（路径 → 内容），on_pre_build 填写，on_files 加入站点。
 _SITE_OUTPUTS: dict[str, bytes] = {}
+# 页面 HTML 里真正用到的图（名字）：画了却没有任何页面显示，多半是图片语法没被解析。
+_SHOWN: set[str] = set()
+_FIGURE_SRC = re.compile(rf'<img[^>]+src="[^"]*\b{FIGURE_DIR}/([^"/]+)"')
 
 
 @dataclass(frozen=True)
@@ -264,3 +268,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"生成的 {site_path} 与 docs/ 里已有的文件同名")
         files.append(File.generated(config, site_path, content=content))
     return files
+
+
+def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+    _SHOWN.update(_FIGURE_SRC.findall(html))
+    return html
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    # 只查页面直接引用的图（figures/ 下一层）；子目录里的（如游乐场的帧）由页面脚本按需加载
+    drawn = {path.removeprefix(f"{FIGURE_DIR}/") for path in _SITE_OUTPUTS
+             if path.startswith(f"{FIGURE_DIR}/") and "/" not in path.removeprefix(f"{FIGURE_DIR}/")}
+    unused = sorted(drawn - _SHOWN)
+    _SHOWN.clear()
+    if unused:
+        raise PluginError(f"这些图画好了却没有任何页面显示（图片语法写错了？）：{unused}")

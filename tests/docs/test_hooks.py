@@ -85,6 +85,16 @@ def test_cache_key_follows_the_imported_package_modules(tmp_path: Path) -> None:
     assert "nnlearn/plotting/playground.py" not in deps
 
 
+def test_a_figure_no_page_shows_fails_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(figures, "_SITE_OUTPUTS", {"figures/a.png": b"", "figures/b.png": b"",
+                                                   "figures/frames/f1.png": b""})
+    figures.on_page_content('<p><img alt="A" src="../../figures/a.png" /></p>', None, None, None)
+    with pytest.raises(PluginError, match=r"\['b.png'\]"):
+        figures.on_post_build(None)
+    figures.on_page_content('<img src="../figures/a.png"><img src="../figures/b.png">', None, None, None)
+    figures.on_post_build(None)  # 都被页面显示：不报错；子目录里的帧不要求页面直接引用
+
+
 def test_missing_katex_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(katex, "KATEX_DIST", tmp_path / "node_modules" / "katex" / "dist")
     with pytest.raises(PluginError, match="npm ci"):

@@ -58,6 +58,8 @@ PAGE_CHECKS_JS = r"""
     images: document.images.length,
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
     snippetMarkers: (content.innerText.match(/--8<-- \[(start|end):[^\]]*\]/g) || []),
+    rawImages: outside(content, code).filter((t) => /!\[[^\]]*\]?\(|!\[.*\]\(/.test(t))
+      .map((t) => t.trim().slice(0, 80)),
     bytes: performanceBytes,
     decoded: decodedBytes,
   };
@@ -168,6 +170,9 @@ def test_included_source_has_no_section_markers(page_reports: list[PageReport]) 
 def test_every_image_loads(page_reports: list[PageReport]) -> None:
     offenders = _failures(page_reports, lambda r: r.checks["brokenImages"])
     assert offenders == {}, f"图片加载失败：{offenders}"
+    # 说明文字里的 ] 之类会让 ![...](...) 不被当成图片，原样显示成文字
+    unparsed = _failures(page_reports, lambda r: r.checks["rawImages"])
+    assert unparsed == {}, f"图片语法没有被解析，原样显示在页面上：{unparsed}"
     assert any(r.checks["images"] > 0 for r in page_reports)
 
 
