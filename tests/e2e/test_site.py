@@ -283,3 +283,21 @@ def test_copy_button_yields_runnable_code(browser, site_url: str, site_dir: Path
     assert ">>>" not in copied
     assert re.sub(r"\s+$", "", copied) == re.sub(r"\s+$", "", source)
     compile(copied, f"<copied from /{path}>", "exec")
+
+
+def test_copy_button_strips_prompts_from_docstring_examples(browser, site_url: str) -> None:
+    """API 参考里的 >>> 例子：复制得到的是去掉提示符和输出的代码。"""
+    recorded = new_recorded_page(browser, site_url, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = recorded.open("reference/api/")
+        block = page.locator("div.language-pycon").first
+        shown = block.locator("code").inner_text()
+        block.hover()
+        block.locator("button.md-code__button, button.md-clipboard").first.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        recorded.page.context.close()
+    assert ">>>" in shown  # 页面上照常显示提示符
+    expected = [line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))]
+    assert copied.splitlines() == expected
+    compile(copied, "<copied from /reference/api/>", "exec")
