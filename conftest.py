@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import markdown_blocks as blocks
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.markdown import ClearNamespaceParser, SkipParser
 from sybil.parsers.rest import DocTestParser
@@ -38,19 +39,6 @@ from sybil.parsers.rest import SkipParser as RestSkipParser
 ROOT = Path(__file__).resolve().parent
 
 
-def _load_blocks() -> ModuleType:
-    """载入 hooks/markdown_blocks.py：构建钩子和测试用同一套代码块规则。"""
-    name = "nnlearn_markdown_blocks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-blocks = _load_blocks()
 Fence, scan_fences, INCLUDE, INVISIBLE = blocks.Fence, blocks.scan_fences, blocks.INCLUDE, blocks.INVISIBLE
 PYTHON_LANGUAGES, FORBIDDEN_LANGUAGES = blocks.PYTHON_LANGUAGES, blocks.FORBIDDEN_LANGUAGES
 OUTPUT_TITLE = blocks.OUTPUT_TITLE

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import json
 import logging
 import posixpath
 import re
 import shutil
-import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import unquote
 
+import markdown_blocks as blocks
 import nbformat
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -45,18 +43,6 @@ HIDDEN_DIRECTIVE = re.compile(r"^[ \t]*<!--\s*(skip|clear-namespace)\b.*?-->[ \t
 _NOTEBOOK_URLS: dict[str, str] = {}
 
 
-def _load_blocks() -> ModuleType:
-    name = "nnlearn_markdown_blocks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-blocks = _load_blocks()
 
 
 def is_chapter(src_uri: str) -> bool:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,15 +65,3 @@ def new_recorded_page(browser: object, base_url: str, **context_args: object) ->
         if message.type == "error" else None)
     page.on("pageerror", lambda error: recorded.console_errors.append(f"pageerror: {error}"))
     return recorded
-
-
-def load_markdown_blocks() -> ModuleType:
-    """hooks/markdown_blocks.py：测试、构建共用的 Markdown 代码块规则。"""
-    name = "nnlearn_markdown_blocks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "markdown_blocks.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]

@@ -15,8 +15,9 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urldefrag, urlsplit
 
+import markdown_blocks as blocks
 import pytest
-from site_browser import ROOT, RecordedPage, is_local, load_markdown_blocks, new_recorded_page
+from site_browser import ROOT, RecordedPage, is_local, new_recorded_page
 
 CHAPTER_PREFIXES = ("learning/", "solving/", "speed/")
 MAX_CHAPTER_BYTES = 1_500_000
@@ -257,7 +258,6 @@ def test_chinese_search_finds_chapter(recorded_page: RecordedPage, term: str) ->
 def _first_copyable_snippet(site_dir: Path) -> tuple[str, int, str]:
     """挑一个章节页里第一个手写的 Python 代码块（跳过 --8<-- 包含的源码），
     返回（站点路径、它在页面 Python 代码块中的序号、Markdown 里的代码）。"""
-    blocks = load_markdown_blocks()
     for md in sorted((ROOT / "docs" / "learning").glob("*.md")):
         fences = [f for f in blocks.scan_fences(md.read_text(encoding="utf-8"))
                   if f.language in blocks.PYTHON_LANGUAGES]
