@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from nnlearn.optim import BY_NAME, make_optimizer
+
 __all__ = ["gradcheck_rows", "main"]
 
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+OPTIMIZERS = tuple(BY_NAME)
 # 梯度确认的通过线：float64 下正确的反向传播通常在 1e-9 左右
 GRADCHECK_TOL = 1e-7
 
@@ -108,14 +110,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _make_optimizer(name: str, lr: float) -> Any:
-    from nnlearn import optim
-
-    classes = {"sgd": optim.SGD, "momentum": optim.Momentum, "adagrad": optim.AdaGrad,
-               "rmsprop": optim.RMSprop, "adam": optim.Adam}
-    return classes[name](lr=lr)
-
-
 def _train(args: argparse.Namespace) -> int:
     from nnlearn.datasets import load_spiral
     from nnlearn.models import TwoLayerNet
@@ -127,7 +121,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"错误：--batch-size {args.batch_size} 超过了样本数 {len(x)}", file=sys.stderr)
         return 2
     model = TwoLayerNet(x.shape[1], args.hidden_size, t.shape[1], seed=args.seed)
-    optimizer = _make_optimizer(args.optimizer, args.lr)
+    optimizer = make_optimizer(args.optimizer, args.lr)
     trainer = Trainer(model, optimizer, seed=args.seed)
     iters_per_epoch = len(x) // args.batch_size
     print(f"螺旋数据集 {len(x)} 个样本；TwoLayerNet({x.shape[1]}, {args.hidden_size}, "

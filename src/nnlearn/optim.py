@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Optimizer", "RMSprop"]
+__all__ = ["BY_NAME", "SGD", "AdaGrad", "Adam", "Momentum", "Optimizer", "RMSprop", "make_optimizer"]
 
 # 自适应方法分母里的小常数：只防止 0/0，不改变有意义的结果。
 EPS = 1e-7
@@ -203,3 +203,20 @@ class Adam(Optimizer):
             v += (1 - self.beta2) * (grad**2 - v)
             param -= lr_t * m / (np.sqrt(v) + EPS)
 # --8<-- [end:adam]
+
+
+#: 命令行 ``--optimizer`` 的名字与优化器类的对应（命令行和训练游乐场共用这一份）。
+BY_NAME: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam,
+}
+
+
+def make_optimizer(name: str, lr: float) -> Optimizer:
+    """按名字建优化器，其余超参数取默认值。
+
+    >>> make_optimizer("adam", 0.01).lr
+    0.01
+    """
+    if name not in BY_NAME:
+        raise ValueError(f"optimizer 应是 {sorted(BY_NAME)} 之一，收到 {name!r}")
+    return BY_NAME[name](lr=lr)

@@ -169,3 +169,13 @@ def test_state_bound_to_first_params(cls):
 def test_bad_hyperparameters(factory, match):
     with pytest.raises((ValueError, TypeError), match=match):
         factory()
+
+
+def test_make_optimizer_by_name():
+    from nnlearn.optim import BY_NAME, make_optimizer
+
+    for name, cls in BY_NAME.items():
+        opt = make_optimizer(name, 0.5)
+        assert type(opt) is cls and opt.lr == 0.5
+    with pytest.raises(ValueError, match="'sgdd'"):
+        make_optimizer("sgdd", 0.1)

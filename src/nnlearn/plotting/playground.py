@@ -221,17 +221,6 @@ class PlaygroundRun:
         return self.losses[-1] if self.losses else None
 
 
-def make_optimizer(name: str, lr: float) -> Any:
-    """按命令行 ``--optimizer`` 的名字建优化器（与 ``nnlearn.cli`` 相同的对应关系）。"""
-    from nnlearn import optim
-
-    classes = {"sgd": optim.SGD, "momentum": optim.Momentum, "adagrad": optim.AdaGrad,
-               "rmsprop": optim.RMSprop, "adam": optim.Adam}
-    if name not in classes:
-        raise ValueError(f"optimizer 应是 {sorted(classes)} 之一，收到 {name!r}")
-    return classes[name](lr=lr)
-
-
 def train_run(setting: Setting, snapshots: Iterable[int], *, map_size: int = 150,
               x: np.ndarray | None = None, t: np.ndarray | None = None) -> PlaygroundRun:
     """按 ``setting`` 训练，在 ``snapshots`` 列出的轮次（0 表示训练前）记下决策边界。
@@ -243,6 +232,7 @@ def train_run(setting: Setting, snapshots: Iterable[int], *, map_size: int = 150
     """
     from nnlearn.datasets import load_spiral
     from nnlearn.models import TwoLayerNet
+    from nnlearn.optim import make_optimizer
     from nnlearn.trainer import Trainer, TrainingDivergedError
 
     marks = sorted(set(snapshots))
