@@ -5,7 +5,7 @@ r"""优化器：按梯度更新参数（§1.3.6）。
 按参数的形状和 dtype 创建。
 
 AdaGrad、RMSprop、Adam 的分母里加的 ``1e-7`` 是为了避免除以 0（状态全为 0 时），
-与损失函数里那种改变结果的 ``log(y + 1e-7)`` 不同。
+与在交叉熵的 log 里加小常数（会改变损失的值）不是一回事。
 """
 
 from __future__ import annotations

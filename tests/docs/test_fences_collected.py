@@ -7,11 +7,10 @@ Sybil 自带的 Markdown 解析器只认信息串恰好是 ``python`` 的代码�
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
+import markdown_sybil
 import pytest
 from sybil import Document
 
@@ -24,14 +23,6 @@ LOOKS_LIKE_PYTHON = re.compile(r"^[ \t]*(`{3,}|~{3,})\s*\{?\s*\.?(python3?|py3?|
 INVISIBLE_PYTHON = re.compile(r"^[ \t]*<!--+\s*invisible-code-block:\s*python", re.IGNORECASE)
 
 
-def _root_conftest():
-    name = "nnlearn_root_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "conftest.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def python_block_lines(text: str) -> list[int]:
@@ -52,7 +43,7 @@ def python_block_lines(text: str) -> list[int]:
 
 
 def collected_lines(path: Path) -> set[int]:
-    document = Document.parse(str(path), *_root_conftest().markdown_parsers)
+    document = Document.parse(str(path), *markdown_sybil.markdown_parsers)
     return {example.line for example in document}
 
 

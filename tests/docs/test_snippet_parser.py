@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
 
+import markdown_sybil as conf
 import pytest
 from sybil import Document
 from sybil.example import SybilFailure
@@ -14,18 +13,6 @@ from sybil.example import SybilFailure
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_root_conftest():
-    """把根目录的 conftest.py 作为普通模块载入（不依赖 pytest 给 conftest 起的模块名）。"""
-    name = "nnlearn_root_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "conftest.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-conf = load_root_conftest()
 
 FENCE = "```"
 
