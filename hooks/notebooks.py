@@ -20,6 +20,7 @@ import posixpath
 import re
 import shutil
 import textwrap
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -177,22 +178,59 @@ def _toc_items(items: list) -> list:
     return flat
 
 
-def _fix_notebook_headings(html: str, page: Page) -> str:
-    """nbconvert 给纯中文标题的 id 是空串，而目录用的是 Markdown 的 slug：按顺序对齐两者。"""
-    headings = list(HEADING.finditer(html))
+EXPLICIT_ID = re.compile(r"\s*\{:?\s*#(?P<id>[A-Za-z][\w-]*)\s*:?\}\s*$")
+ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">(?P<mark>.*?)</a>\s*$', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def heading_id(text: str, slugify, used: set[str]) -> tuple[str, str]:
+    """笔记本标题的 (id, 显示文字)：结尾写了 ``{#id}`` 就用它（和 Markdown 页面的 attr_list 一样），
+    否则用 mkdocs.yml 里 toc 的 slugify（保留中文）；重名时像 Python-Markdown 一样加 ``_1``。"""
+    explicit = EXPLICIT_ID.search(text)
+    if explicit is not None:
+        return explicit["id"], text[: explicit.start()]
+    plain = unescape(TAG.sub("", text)).strip()
+    base = slugify(plain, "-") or "section"
+    candidate, number = base, 0
+    while candidate in used:
+        number += 1
+        candidate = f"{base}_{number}"
+    return candidate, text
+
+
+def _fix_notebook_headings(text: str, page: Page, config: MkDocsConfig) -> str:
+    """nbconvert 不认 ``{#id}``、中文标题的 id 成了 ``_1``，目录又是另一套 slug：
+    这里给每个标题定下稳定的 id，并让目录用同一个 id 和同样的文字。"""
+    slugify = config.mdx_configs.get("toc", {}).get("slugify")
+    if slugify is None:
+        from pymdownx.slugs import slugify as make_slugify
+
+        slugify = make_slugify(case="lower")
+    headings = list(HEADING.finditer(text))
     toc = _toc_items(list(page.toc))
     if len(headings) != len(toc):
         log.warning("笔记本 %s 的标题（%d 个）与目录（%d 项）对不上，目录链接可能失效",
                     page.file.src_uri, len(headings), len(toc))
-        return html
+    used: set[str] = set()
     pieces, position = [], 0
-    for match, item in zip(headings, toc, strict=True):
-        body = match["body"].replace(f'href="#{match["id"]}"', f'href="#{item.id}"', 1)
-        pieces.append(html[position:match.start()])
-        pieces.append(f'<h{match["level"]}{match["before"]} id="{item.id}"{match["after"]}>'
-                      f'{body}</h{match["level"]}>')
+    for index, match in enumerate(headings):
+        body = match["body"]
+        anchor = ANCHOR_LINK.search(body)
+        shown = body[: anchor.start()] if anchor else body
+        new_id, shown = heading_id(shown, slugify, used)
+        used.add(new_id)
+        if anchor:
+            shown += f'<a class="anchor-link" href="#{new_id}">{anchor["mark"]}</a>'
+        if len(headings) == len(toc):
+            toc[index].id = new_id
+            toc[index].title = EXPLICIT_ID.sub("", toc[index].title)
+        pieces.append(text[position:match.start()])
+        pieces.append(f'<h{match["level"]}{match["before"]} id="{new_id}"{match["after"]}>'
+                      f'{shown}</h{match["level"]}>')
         position = match.end()
-    pieces.append(html[position:])
+    pieces.append(text[position:])
+    if page.title:
+        page.title = EXPLICIT_ID.sub("", page.title)
     return "".join(pieces)
 
 
@@ -222,7 +260,7 @@ MATHJAX_LEFTOVERS = re.compile(
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         html = MATHJAX_LEFTOVERS.sub("", html)
-        html = _fix_notebook_links(_fix_notebook_headings(html, page), page, files)
+        html = _fix_notebook_links(_fix_notebook_headings(html, page, config), page, files)
     return html
 
 
