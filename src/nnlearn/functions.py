@@ -10,24 +10,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnlearn.backend import asarray
 from nnlearn.labels import check_labels, check_probabilities
+from nnlearn.validation import float_array
 
 
 # --8<-- [start:sigmoid]
 def sigmoid(x: ArrayLike) -> Any:
     r"""Sigmoid 函数 $\sigma(x) = \dfrac{1}{1 + \exp(-x)}$，逐元素计算。
 
-    $x$ 很负时 $\exp(-x)$ 溢出成 ``inf``，$1/\infty = 0$ 正是极限值，所以只需静音溢出警告。
+    $x$ 很负时 $\exp(-x)$ 溢出成 ``inf``，$1/\infty = 0$ 正是极限值，
+    所以只需静音溢出警告。
 
     >>> sigmoid([-1000.0, 0.0, 2.0]).round(4)
     array([0.    , 0.5   , 0.8808])
     >>> print(f"{sigmoid(0.5):.4f}")
     0.6225
     """
-    x = asarray(x)
+    x = float_array("sigmoid 的输入", x)
     # 只分配一个结果数组，其余三步就地完成：大矩阵上省下两次整块内存的分配与读写
-    out = np.empty_like(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+    out = np.empty_like(x)
     np.negative(x, out=out)
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
@@ -39,17 +40,19 @@ def sigmoid(x: ArrayLike) -> Any:
 
 # --8<-- [start:softmax]
 def softmax(x: ArrayLike) -> Any:
-    r"""Softmax：$y_k = \dfrac{\exp(s_k)}{\sum_{i=1}^{C} \exp(s_i)}$，沿最后一个轴。
+    r"""Softmax：$y_k = \dfrac{\exp(s_k)}{\sum_{i=1}^{C} \exp(s_i)}$，
+    沿最后一个轴。
 
-    先减去每行的最大值：结果不变（分子分母同乘 $\exp(-\max s)$），但 $\exp$ 不再溢出。
+    先减去每行的最大值：结果不变（分子分母同乘 $\exp(-\max s)$），
+    但 $\exp$ 不再溢出。
 
     >>> softmax([0.3, 2.9, 4.0]).round(4)
     array([0.0182, 0.2452, 0.7366])
     >>> softmax([1000.0, 0.0, -1000.0])
     array([1., 0., 0.])
     """
-    x = asarray(x)
-    e = np.subtract(x, x.max(axis=-1, keepdims=True), dtype=_float_dtype(x))
+    x = _scores(x, "softmax")
+    e = x - x.max(axis=-1, keepdims=True)
     np.exp(e, out=e)
     e /= e.sum(axis=-1, keepdims=True)
     return e
@@ -60,13 +63,14 @@ def softmax(x: ArrayLike) -> Any:
 def log_softmax(x: ArrayLike) -> Any:
     r"""$\log y_k = s_k - \log\sum_{i} \exp(s_i)$，沿最后一个轴，数值稳定。
 
-    直接取 $\log(\mathrm{softmax}(s))$ 会在概率下溢为 0 时得到 $-\infty$；这里不会。
+    直接取 $\log(\mathrm{softmax}(s))$ 会在概率下溢为 0 时
+    得到 $-\infty$；这里不会。
 
     >>> log_softmax([1000.0, 0.0, -1000.0])
     array([    0., -1000., -2000.])
     """
-    x = asarray(x)
-    shifted = np.subtract(x, x.max(axis=-1, keepdims=True), dtype=_float_dtype(x))
+    x = _scores(x, "log_softmax")
+    shifted = x - x.max(axis=-1, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
 # --8<-- [end:log_softmax]
@@ -74,10 +78,12 @@ def log_softmax(x: ArrayLike) -> Any:
 
 # --8<-- [start:cross_entropy_error]
 def cross_entropy_error(y: ArrayLike, t: ArrayLike) -> float:
-    r"""交叉熵误差 $L = -\dfrac{1}{N}\sum_{n}\sum_{k} t_{nk} \log y_{nk}$（小批量取平均）。
+    r"""交叉熵误差 $L = -\dfrac{1}{N}\sum_{n}\sum_{k} t_{nk} \log y_{nk}$
+    （小批量取平均）。
 
-    ``y`` 是概率，形状 ``(N, C)`` 或 ``(C,)``；``t`` 可以是整数类别 ``(N,)``（单个样本时是标量），
-    也可以是与 ``y`` 同形的分布（one-hot 或软标签，公式相同）。
+    ``y`` 是概率，形状 ``(N, C)`` 或 ``(C,)``；``t`` 可以是整数类别
+    ``(N,)``（单个样本时是标量），也可以是与 ``y`` 同形的分布
+    （one-hot 或软标签，公式相同）。
 
     >>> y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
     >>> round(cross_entropy_error(y, 2), 4)
@@ -91,11 +97,55 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike) -> float:
         if kind == "index":
             return float(-np.log(y2[np.arange(n), t.reshape(-1)]).sum() / n)
         t2 = t.reshape(y2.shape)
-        logy = np.log(y2, where=t2 > 0, out=np.zeros_like(y2))  # 0·log 0 按 0 计
-        return float(-(t2 * logy).sum() / n)
+        # 0·log 0 按 0 计
+        logy = np.log(y2, where=t2 > 0, out=np.zeros_like(y2))
+        return mean_nll(logy, t2)
 # --8<-- [end:cross_entropy_error]
 
 
-def _float_dtype(x: Any) -> Any:
-    """整数输入按 float64 计算；浮点输入保持原精度（float32 训练要用）。"""
-    return x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+# --8<-- [start:mean_nll]
+def mean_nll(log_y: Any, t: Any) -> float:
+    r"""由 log 概率算交叉熵：$-rac{1}{N}\sum_n\sum_k t_{nk}\log y_{nk}$。
+
+    ``t`` 是与 ``log_y`` 同形、已检查过的分布（one-hot 或软标签）；
+    单个样本 ``(C,)`` 时 $N = 1$。
+
+    >>> print(mean_nll(np.log([[0.5, 0.5]]), np.array([[1.0, 0.0]])))
+    0.6931471805599453
+    """
+    n = log_y.size // log_y.shape[-1]
+    return float(-(t * log_y).sum() / n)
+# --8<-- [end:mean_nll]
+
+
+def softmax_jacobian(s: ArrayLike) -> Any:
+    r"""Softmax 的雅可比矩阵 $J_{kj} = \dfrac{\partial y_k}{\partial s_j} = y_k(\delta_{kj} - y_j)$。
+
+    ``s`` 的形状 ``(C,)`` 得到 ``(C, C)``；``(N, C)`` 得到每个样本一个，形状 ``(N, C, C)``。
+    对角线上是 $y_k(1 - y_k) > 0$（提高自己的分数，自己的概率变大），
+    其余是 $-y_k y_j < 0$（别人的分数变大，自己的概率变小）；每一列之和为 0，因为概率之和恒为 1。
+
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    >>> softmax_jacobian(np.zeros((4, 3))).shape
+    (4, 3, 3)
+    """
+    y = softmax(s)
+    jac = -y[..., :, None] * y[..., None, :]
+    diag = np.arange(y.shape[-1])
+    jac[..., diag, diag] += y
+    return jac
+
+
+def _scores(x: ArrayLike, func: str) -> Any:
+    """沿最后一个轴（类别轴）计算的函数：输入至少一维、不为空；整数按 float64。"""
+    x = float_array(f"{func} 的输入", x)
+    if x.ndim == 0:
+        raise ValueError(
+            f"{func} 沿最后一个轴（类别轴）计算，输入至少是一维 (C,)，"
+            f"收到标量 {float(x)!r}；单个样本的分数请写成数组，如 [{float(x)!r}, ...]"
+        )
+    if x.size == 0:
+        raise ValueError(f"批为空：{func} 的输入形状是 {x.shape}，没有数据")
+    return x

@@ -8,30 +8,39 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nnlearn.backend import asarray
+from nnlearn.validation import float_array, real_array
 
 LabelKind = Literal["index", "dist"]
 
 
 def check_probabilities(y: ArrayLike) -> Any:
-    """确认 ``y`` 的每一行都是概率分布（非负、和为 1），返回浮点数组。"""
-    y = asarray(y)
-    if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
-        raise TypeError(f"概率 y 应是数值数组，收到 dtype={y.dtype}")
-    if y.dtype.kind != "f":
-        y = y.astype(np.float64)
+    """确认 ``y`` 的每一行都是概率分布（非负、和为 1），返回浮点数组。
+
+    只读两遍 ``y``：最小值（负数和 nan 都过不了 ``>= 0``）与行和（inf、nan 让行和不等于 1），
+    所以不需要另做一遍有限性检查。
+    """
+    y = float_array("概率 y", y)
     if y.ndim not in (1, 2):
         raise ValueError(f"概率 y 的形状应为 (N, C) 或 (C,)，收到 {y.shape}")
-    if not np.isfinite(y).all():
-        raise ValueError("概率 y 含有 nan 或 inf")
+    if y.size == 0:
+        raise ValueError(f"批为空：概率 y 的形状是 {y.shape}，没有数据")
+    low = y.min()
+    sums = y.sum(axis=-1)
     tol = _tolerance(y.dtype)
-    if (y < 0).any() or np.abs(y.sum(axis=-1) - 1).max() > tol:
-        raise ValueError(
-            f"y 不是概率分布：最小值 {float(y.min()):.4g}，各行之和在 "
-            f"{float(y.sum(axis=-1).min()):.6g} 到 {float(y.sum(axis=-1).max()):.6g} 之间"
-            f"（容差 {tol:.1g}）。若 y 是原始分数，请先用 softmax(y)，"
-            "或直接用 SoftmaxWithLoss 从分数计算损失。"
-        )
+    if not (low >= 0 and np.abs(sums - 1).max() <= tol):
+        raise ValueError(_not_distribution(y, sums, tol))
     return y
+
+
+def _not_distribution(y: Any, sums: Any, tol: float) -> str:
+    if not np.isfinite(y).all():
+        return "概率 y 含有 nan 或 inf"
+    return (
+        f"y 不是概率分布：最小值 {float(y.min()):.4g}，各行之和在 "
+        f"{float(sums.min()):.6g} 到 {float(sums.max()):.6g} 之间"
+        f"（容差 {tol:.1g}）。若 y 是原始分数，请先用 softmax(y)，"
+        "或直接用 SoftmaxWithLoss 从分数计算损失。"
+    )
 
 
 def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
@@ -45,9 +54,8 @@ def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
         if t.size and (t.min() < 0 or t.max() >= n_classes):
             _check_range(t, n_classes)
         return "index", t
-    is_int = np.issubdtype(t.dtype, np.integer)
-    if t.dtype == bool or not (is_int or np.issubdtype(t.dtype, np.floating)):
-        raise ValueError(f"标签应是整数类别或概率分布，收到 dtype={t.dtype}")
+    t = real_array("标签 t（整数类别或概率分布）", t)
+    is_int = t.dtype.kind in "iu"
     if t.shape == batch and is_int:
         _check_range(t, n_classes)
         return "index", t
@@ -88,7 +96,7 @@ def _shape_problem(t: Any, shape: tuple[int, ...]) -> str:
         return (f"类别标签必须是整数，收到 dtype={t.dtype}（如 {sample}）；"
                 "若都是整数值，请用 t.astype(int)")
     if len(batch) == 1 and t.shape == (batch[0], 1):
-        return f"标签是 {t.shape} 的列向量，应为 {batch}：请用 t.ravel() 或 t[:, 0]"
+        return _column_problem(t)
     if t.ndim == len(shape) and t.shape[:-1] == batch:
         return f"one-hot 标签宽 {t.shape[-1]}，但分数有 C={n_classes} 类（分数形状 {tuple(shape)}）"
     if batch and t.ndim >= 1 and t.shape[0] != batch[0]:
@@ -96,7 +104,46 @@ def _shape_problem(t: Any, shape: tuple[int, ...]) -> str:
     return f"标签形状不对：期望 {expected}，收到 {t.shape}（dtype={t.dtype}）"
 
 
+def _column_problem(t: Any) -> str:
+    return f"标签是 {t.shape} 的列向量，应为 ({t.shape[0]},)：请用 t.ravel() 或 t[:, 0]"
+
+
 def _tolerance(dtype: Any) -> float:
     """行和允许的误差：随精度放宽（float64 约 1.5e-8，float32 约 3.5e-4）。"""
     dtype = np.dtype(dtype)
     return float(np.sqrt(np.finfo(dtype).eps)) if dtype.kind == "f" else 0.0
+
+
+def label_distribution(t: ArrayLike, shape: tuple[int, ...], dtype: Any = np.float64) -> Any:
+    """按 :func:`check_labels` 检查后，把标签写成与分数同形的分布（整数类别变成 one-hot）。"""
+    kind, t = check_labels(t, shape)
+    if kind == "dist":
+        return t if t.dtype == dtype else t.astype(dtype)
+    dist = np.zeros(shape, dtype=dtype)
+    flat = dist.reshape(-1, shape[-1])
+    flat[np.arange(flat.shape[0]), t.reshape(-1)] = 1
+    return dist
+
+
+def class_indices(t: ArrayLike, shape: tuple[int, ...] | None = None) -> Any:
+    """标签（整数类别，或 one-hot / 概率分布）→ 每个样本的类别编号。
+
+    ``shape`` 是分数的形状 ``(N, C)``：给出时与损失函数做完全相同的检查
+    （批大小、类别数、越界、``(N, 1)`` 列向量）；不给时按标签自身推断类别数。
+
+    >>> class_indices([[0, 1, 0], [1, 0, 0]]).tolist()
+    [1, 0]
+    >>> class_indices([2, 0]).tolist()
+    [2, 0]
+    """
+    t = real_array("标签 t", t)
+    if shape is None:
+        if t.ndim == 2 and t.shape[1] == 1:
+            raise ValueError(_column_problem(t))
+        if t.ndim == 2:
+            shape = t.shape
+        else:
+            top = int(t.max()) + 1 if t.size and t.dtype.kind in "iu" else 1
+            shape = (*t.shape, max(top, 1))
+    kind, t = check_labels(t, tuple(shape))
+    return t if kind == "index" else t.argmax(axis=-1)

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from nnlearn.labels import class_indices
 from nnlearn.layers import Affine, Sigmoid, SoftmaxWithLoss
+from nnlearn.validation import positive_float, positive_int, seed_value
 
-__all__ = ["TwoLayerNet"]
+__all__ = ["TwoLayerNet", "init_scale"]
+
+WeightScale = float | str
 
 
-def _check_size(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} 应为正整数，收到 {type(value).__name__}：{value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} 应为正整数，收到 {value}")
-    return int(value)
+def init_scale(weight_scale: WeightScale, fan_in: int) -> float:
+    r"""初始权重的标准差：一个正数，或 ``"xavier"``（$1/\sqrt{n}$）、``"he"``（$\sqrt{2/n}$），
+    $n$ 是这一层的输入个数（fan-in）。
+
+    >>> init_scale(0.01, 100), init_scale("xavier", 100), init_scale("he", 50)
+    (0.01, 0.1, 0.2)
+    """
+    if isinstance(weight_scale, str):
+        rules = {"xavier": 1.0, "he": 2.0}
+        if weight_scale not in rules:
+            raise ValueError(f"weight_scale 应是正数，或 'xavier'、'he' 之一，收到 {weight_scale!r}")
+        return float(np.sqrt(rules[weight_scale] / fan_in))
+    return positive_float("weight_scale", weight_scale)
 
 
 # --8<-- [start:twolayernet]
@@ -23,6 +36,8 @@ class TwoLayerNet:
 
     参数按 ``W1, b1, W2, b2`` 的顺序放在 ``params`` 里，``grads`` 与之一一对应；
     它们就是各层持有的那几个数组，所以优化器就地更新后，层立刻用上新值。
+    ``weight_scale``：初始权重的标准差（默认 0.01，同书），
+    或 ``"xavier"`` / ``"he"``，按每层的输入个数决定。
 
     >>> import numpy as np
     >>> net = TwoLayerNet(2, 10, 3, seed=0)
@@ -34,23 +49,25 @@ class TwoLayerNet:
 
     param_names = ("W1", "b1", "W2", "b2")
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int, *,
-                 seed: int | None = None, dtype: np.dtype | type = np.float64) -> None:
-        d = _check_size("input_size", input_size)
-        h = _check_size("hidden_size", hidden_size)
-        c = _check_size("output_size", output_size)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"dtype 应为浮点类型（如 float64、float32），收到 {dtype}")
-        rng = np.random.default_rng(seed)
+    def __init__(self, input_size: int, hidden_size: int,
+                 output_size: int, *, seed: int | None = None,
+                 dtype: Any = np.float64,
+                 weight_scale: WeightScale = 0.01) -> None:
+        d = positive_int("input_size", input_size)
+        h = positive_int("hidden_size", hidden_size)
+        c = positive_int("output_size", output_size)
+        dtype = _float_dtype(dtype)
+        rng = np.random.default_rng(seed_value("seed", seed))
         # 权重取小的随机数打破对称，偏置从 0 开始
-        W1 = (0.01 * rng.standard_normal((d, h))).astype(dtype)
+        s1, s2 = init_scale(weight_scale, d), init_scale(weight_scale, h)
+        W1 = (s1 * rng.standard_normal((d, h))).astype(dtype)
         b1 = np.zeros(h, dtype=dtype)
-        W2 = (0.01 * rng.standard_normal((h, c))).astype(dtype)
+        W2 = (s2 * rng.standard_normal((h, c))).astype(dtype)
         b2 = np.zeros(c, dtype=dtype)
 
         # 第一层直接接输入数据，没人需要数据的梯度，所以跳过 dx
-        self.layers = [Affine(W1, b1, input_grad=False), Sigmoid(), Affine(W2, b2)]
+        self.layers = [Affine(W1, b1, input_grad=False), Sigmoid(),
+                       Affine(W2, b2)]
         self.loss_layer = SoftmaxWithLoss()
 
         self.params: list[np.ndarray] = []
@@ -60,7 +77,10 @@ class TwoLayerNet:
             self.grads += layer.grads
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """返回得分 ``s``（Softmax 之前的输出）；只比较大小时不必再算 Softmax。"""
+        """返回得分 ``s``（Softmax 之前的输出）。
+
+        ``x`` 按参数的 dtype 计算（float32 的网络收到 float64 数据时先转换）。
+        """
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -71,21 +91,24 @@ class TwoLayerNet:
         return self.loss_layer.forward(score, t)
 
     def backward(self, dout: float = 1.0) -> None:
-        """从损失反向传播，把梯度就地写进 ``grads``（第一层不算 dx，所以不返回）。"""
+        """从损失反向传播，把梯度就地写进 ``grads``（第一层不算 dx）。"""
+        if self.loss_layer.out_shape is None:
+            raise RuntimeError("TwoLayerNet：请先调用 forward(x, t)，"
+                               "再调用 backward")
         dout = self.loss_layer.backward(dout)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
 # --8<-- [end:twolayernet]
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        """预测类别与标签一致的比例（``t`` 为 one-hot 或整数标签）。"""
-        x = np.asarray(x)
-        t = np.asarray(t)
-        if t.ndim == 2:
-            t = t.argmax(axis=1)
-        if t.shape != (len(x),):
-            raise ValueError(
-                f"t 应为 one-hot ({len(x)}, C) 或整数标签 ({len(x)},)，收到形状 {t.shape}"
-            )
-        pred = self.predict(x).argmax(axis=1)
-        return float(np.mean(pred == t))
+        """预测类别与标签一致的比例；``t`` 的检查与损失相同（one-hot 或整数标签）。"""
+        scores = self.predict(x)
+        labels = class_indices(t, scores.shape)
+        return float(np.mean(scores.argmax(axis=-1) == labels))
+
+
+def _float_dtype(dtype: Any) -> Any:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype 应为浮点类型（如 float64、float32），收到 {dtype}")
+    return dtype

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-__all__ = ["positive_float", "positive_int", "seed_value"]
+from nnlearn.backend import asarray
+
+__all__ = ["float_array", "positive_float", "positive_int", "real_array", "seed_value"]
 
 
 def positive_int(name: str, value: object, *, minimum: int = 1) -> int:
@@ -33,3 +36,22 @@ def seed_value(name: str, value: object) -> int | None:
     if value is None:
         return None
     return positive_int(name, value, minimum=0)
+
+
+def real_array(name: str, value: object) -> Any:
+    """实数数组（整数或浮点）。bool、复数、字符串、对象数组一律 ``TypeError``：全包只有这一条规则。
+
+    bool 参与运算会被当成 0/1，复数的虚部会在比较、取最大值时被丢掉——都是悄悄算错的数。
+    """
+    a = asarray(value)
+    if a.dtype.kind not in "fiu":
+        hint = "；若是 True/False 掩码，请先 .astype(float)" if a.dtype.kind == "b" else ""
+        raise TypeError(f"{name} 应是实数（整数或浮点）数组，收到 dtype={a.dtype}{hint}")
+    return a
+
+
+def float_array(name: str, value: object, dtype: Any = None) -> Any:
+    """转换成浮点数组：给了 ``dtype`` 就转成它（层的参数精度），否则整数按 float64、浮点不变。"""
+    a = real_array(name, value)
+    target = dtype if dtype is not None else (a.dtype if a.dtype.kind == "f" else np.float64)
+    return a if a.dtype == target else a.astype(target)

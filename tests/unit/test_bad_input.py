@@ -23,7 +23,6 @@ SCORES = np.array([[2.0, 1.0, 0.1], [0.5, 0.3, 3.0]])
         (np.eye(4)[[0, 1]], ["one-hot", "宽 4", "C=3"]),
         (np.array([[0.5, 0.6, 0.0], [0.0, 0.0, 1.0]]), ["分布", "1.1"]),
         (np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 1.0]]), ["分布", "-0.5"]),
-        (np.array([True, False]), ["dtype=bool"]),
     ],
 )
 @pytest.mark.parametrize("loss", ["cross_entropy_error", "SoftmaxWithLoss"])

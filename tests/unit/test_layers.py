@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnlearn.gradient import gradient_check
-from nnlearn.layers import Affine, MatMul, Sigmoid, Softmax, SoftmaxWithLoss
+from nnlearn.layers import LAYERS, Affine, MatMul, Sigmoid, SoftmaxWithLoss
 
 rng = np.random.default_rng(42)
 
@@ -40,17 +40,11 @@ def test_input_grad_false_skips_dx_but_keeps_param_grads():
     np.testing.assert_allclose(first.grads[1], full.grads[1])
 
 
-@pytest.mark.parametrize(
-    "make, shape",
-    [
-        (lambda: MatMul(rng.standard_normal((3, 2))), (4, 3)),
-        (lambda: Affine(rng.standard_normal((3, 2)), rng.standard_normal(2)), (4, 3)),
-        (Sigmoid, (4, 3)),
-        (Softmax, (4, 3)),
-    ],
-)
-def test_layer_gradient_check(make, shape):
-    errors = gradient_check(make(), rng.standard_normal(shape))
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_layer_gradient_check(cls):
+    """注册表里的每一层：由它自己的 example 构造，float64 梯度确认通过。"""
+    example = cls.example(np.random.default_rng(0))
+    errors = gradient_check(example.obj, *example.inputs, t=example.t)
     assert errors and max(errors.values()) < 1e-7
 
 
@@ -91,3 +85,58 @@ def test_float32_stays_float32():
     layer = Affine(np.ones((2, 3), np.float32), np.zeros(3, np.float32))
     assert layer.forward(np.ones((4, 2), np.float32)).dtype == np.float32
     assert Sigmoid().forward(np.ones(3, np.float32)).dtype == np.float32
+
+
+def test_softmax_with_loss_integer_scores_and_one_hot_labels():
+    """整数分数配 one-hot 整数标签：与浮点分数、类别标签的结果相同（以前会因类型转换报错）。"""
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(np.array([[1, 2, 3]]), np.array([[0, 0, 1]]))
+    assert loss == pytest.approx(SoftmaxWithLoss().forward(np.array([[1.0, 2.0, 3.0]]), [2]))
+    assert layer.backward().dtype == np.float64
+
+
+def test_softmax_with_loss_uses_log_softmax():
+    """损失等于 log_softmax 取正确类别的负平均：页面上说的就是代码做的。"""
+    from nnlearn.functions import log_softmax
+
+    x, t = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    expected = -log_softmax(x)[np.arange(5), t].mean()
+    assert SoftmaxWithLoss().forward(x, t) == pytest.approx(expected, rel=1e-14)
+
+
+def test_float32_layer_casts_float64_input():
+    """精度规则：有参数的层把输入转换成参数的 dtype，输出、梯度、dx 都是 float32。"""
+    layer = Affine(np.ones((2, 3), np.float32), np.zeros(3, np.float32))
+    out = layer.forward(np.ones((4, 2)))
+    assert out.dtype == np.float32
+    dx = layer.backward(np.ones((4, 3)))  # float64 的 dout 也按 float32 计算
+    assert dx.dtype == np.float32 and layer.grads[0].dtype == np.float32
+
+
+def test_integer_parameters_become_float64():
+    layer = MatMul([[1, 2], [3, 4]])
+    assert layer.params[0].dtype == np.float64
+    assert layer.forward([[1, 1]]).tolist() == [[4.0, 6.0]]
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: MatMul(np.array(2.0)), ["MatMul", "W", "(D, H)", "()"]),
+        (lambda: MatMul(np.ones((2, 2, 4))), ["MatMul", "(D, H)", "(2, 2, 4)"]),
+        (lambda: Affine(np.ones(3), np.ones(3)), ["Affine", "W", "(D, H)", "(3,)"]),
+        (lambda: Affine(np.ones((3, 2)), np.ones((1, 2))), ["Affine", "b", "(2,)", "(1, 2)"]),
+        (lambda: MatMul(np.zeros((0, 3))), ["为空", "(0, 3)"]),
+    ],
+)
+def test_parameters_of_wrong_ndim(make, words):
+    with pytest.raises(ValueError) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_mixed_dtype_parameters_are_an_error():
+    with pytest.raises(TypeError) as info:
+        Affine(np.ones((2, 3), np.float32), np.zeros(3))
+    assert "float32" in str(info.value) and "float64" in str(info.value)

@@ -117,7 +117,7 @@ def test_accuracy():
     t = np.array([1, 1, 0, 2])
     assert net.accuracy(x, t) == 0.5
     assert net.accuracy(x, np.eye(3, dtype=int)[t]) == 0.5
-    with pytest.raises(ValueError, match="整数标签"):
+    with pytest.raises(ValueError, match="批大小"):
         net.accuracy(x, t[:3])
 
 
