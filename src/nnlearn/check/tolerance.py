@@ -1,0 +1,18 @@
+r"""检查用的步长、通过线与相对误差：直接用 :mod:`nnlearn.gradient` 的定义，全站只有一套。
+
+- 步长 ``DEFAULT_H``（1e-4）：截断误差约 $h^2$、舍入误差约 $\varepsilon/h$，两者都远小于通过线；
+- 通过线 ``PASS_THRESHOLD``（1e-7）：正确的层在 float64 下误差约 1e-10，写错的通常在 1e-3 以上，
+  1e-7 离两边都有几个数量级，所以报告不会因为舍入而误判；
+- ``relative_error``：分母有下限，接近 0 的梯度比较的是绝对误差。
+"""
+
+from __future__ import annotations
+
+from nnlearn.gradient import DEFAULT_H, PASS_THRESHOLD, relative_error
+
+__all__ = ["DEFAULT_H", "MAX_COORDS", "PASS_THRESHOLD", "THRESHOLD_REASON", "relative_error"]
+
+#: 每个数组最多比较的坐标数：8×16 的批和 16×16 的权重都全部查到，大数组随机抽样。
+MAX_COORDS = 300
+#: 报告里说明通过线为什么是这个值（一句话）。
+THRESHOLD_REASON = "正确的梯度约 1e-10，写错的通常大于 1e-3"
