@@ -239,7 +239,7 @@ class _LayerCheck:
 
     # -- 数值梯度 --------------------------------------------------------------
     def check_numeric(self, dxs: list[np.ndarray | None]) -> None:
-        name = f"梯度确认（与数值梯度的相对误差 ≤ {PASS_THRESHOLD:.0e}）"
+        name = "梯度确认"
         targets: list[tuple[str, np.ndarray, np.ndarray]] = [
             (n, x, g) for n, x, g in zip(self.names, self.xs, dxs, strict=True) if g is not None]
         grads = list(getattr(self.layer, "grads", None) or [])
@@ -262,8 +262,8 @@ class _LayerCheck:
         if problems:
             self.report.failed(name, *problems)
         else:
-            names = "、".join(n for n, _, _ in targets) + (" 都" if len(targets) > 1 else " ")
-            self.report.passed(name, f"{names}在通过线之内（{THRESHOLD_REASON}）")
+            names = "、".join(n for n, _, _ in targets) + (" 的相对误差都" if len(targets) > 1 else " 的相对误差")
+            self.report.passed(name, f"{names} ≤ {PASS_THRESHOLD:.0e}（{THRESHOLD_REASON}）")
 
     def _compare(self, arr_name: str, array: np.ndarray, analytic: np.ndarray, f_scale: float) -> str | None:
         idxs = _sample(array.shape, self.rng)

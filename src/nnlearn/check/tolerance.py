@@ -15,4 +15,4 @@ __all__ = ["DEFAULT_H", "MAX_COORDS", "PASS_THRESHOLD", "THRESHOLD_REASON", "rel
 #: 每个数组最多比较的坐标数：8×16 的批和 16×16 的权重都全部查到，大数组随机抽样。
 MAX_COORDS = 300
 #: 报告里说明通过线为什么是这个值（一句话）。
-THRESHOLD_REASON = "正确的梯度约 1e-10，写错的通常大于 1e-3"
+THRESHOLD_REASON = "正确的约 1e-10，写错的通常 > 1e-3"
