@@ -1,0 +1,143 @@
+"""术语表的“首次出现”必须属实：按导航顺序，术语（或它的锚点链接）最早出现在哪一页，条目就写哪一页。
+
+读者从术语表点进“首次出现”，期望在那一页找到这个词，而且在它之前的页面里没见过它。
+所以对每个条目检查两件事：声明的那一页提到了这个词（正文里的词，或指向本条目锚点的链接）；
+导航里排在它前面的章节都没有提到。正文只算说明文字：代码块、行内代码、HTML 注释不算。
+首页只是目录式的导读，参考页（术语表自己、API、勘误、练习总览）排在章节之后，都不参与比较。
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+GLOSSARY = DOCS / "reference" / "glossary.md"
+# 条目标题：### 中文名（English） {#id}
+ENTRY = re.compile(r"^###\s+(?P<name>[^（\n]+?)\s*（(?P<english>[^）]*)）\s*\{\s*#(?P<id>[a-z0-9-]+)\s*\}\s*$", re.M)
+FIRST_SEEN = re.compile(r"首次出现：\s*\[[^\]]*\]\((?P<target>[^)#\s]+)")
+# 正文还没有讲到的术语（只在 API 里）如实写明，测试就核对确实没有一章提到它
+NOT_IN_CHAPTERS = "首次出现：正文尚未讲到"
+# 中文名末尾的类别词：页面上常只写“Affine”“softmax”，不带“层”“函数”
+GENERIC_SUFFIX = re.compile(r"\s*(函数|层|向量)$")
+
+
+def nav_pages() -> list[str]:
+    """mkdocs.yml 导航里的页面（相对 docs/ 的路径），按顺序。"""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    pages: list[str] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, str):
+            pages.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(config.nav)
+    return pages
+
+
+def chapter_pages() -> list[str]:
+    return [p for p in nav_pages() if p != "index.md" and not p.startswith("reference/") and (DOCS / p).exists()]
+
+
+def prose(path: Path) -> str:
+    """页面的说明文字：去掉代码块、行内代码和 HTML 注释；笔记本只取 Markdown 单元格。"""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"^([ \t]*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", "", text, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]+`", "", text)
+
+
+def entries() -> list[dict]:
+    text = GLOSSARY.read_text(encoding="utf-8")
+    found = []
+    matches = list(ENTRY.finditer(text))
+    for i, m in enumerate(matches):
+        body = text[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(text)]
+        first = FIRST_SEEN.search(body)
+        if NOT_IN_CHAPTERS in body:
+            target = None
+        elif first:
+            target = (GLOSSARY.parent / first["target"]).resolve().relative_to(DOCS).as_posix()
+        else:
+            target = ""
+        found.append({"id": m["id"], "name": m["name"], "declared": target})
+    return found
+
+
+def mentions(text: str, entry: dict[str, str]) -> bool:
+    """页面文字里有这个词，或者有指向这个条目的链接。"""
+    if re.search(rf"glossary\.md#{re.escape(entry['id'])}\)", text):
+        return True
+    word = GENERIC_SUFFIX.sub("", entry["name"]).strip()
+    words_only = re.sub(r"\]\([^)]*\)", "]", text)  # 链接地址里的字不算
+    return word.lower() in words_only.lower()
+
+
+def first_page(entry: dict[str, str], pages: dict[str, str]) -> str | None:
+    return next((page for page, text in pages.items() if mentions(text, entry)), None)
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    return {page: prose(DOCS / page) for page in chapter_pages()}
+
+
+ENTRIES = entries()
+
+
+def test_glossary_has_entries_with_first_seen() -> None:
+    assert len(ENTRIES) >= 40
+    missing = [e["id"] for e in ENTRIES if e["declared"] == ""]
+    assert not missing, f"这些条目没有“首次出现：[..](..)”：{missing}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
+def test_first_seen_is_true(entry: dict[str, str], pages: dict[str, str]) -> None:
+    declared = entry["declared"]
+    if declared is None:
+        actual = first_page(entry, pages)
+        assert actual is None, f"术语“{entry['name']}”写着正文尚未讲到，可 {actual} 已经提到了它：请写上首次出现的页面"
+        return
+    assert declared in pages, f"{entry['id']}：首次出现指向 {declared}，它不是导航里的章节"
+    actual = first_page(entry, pages)
+    assert actual == declared, (
+        f"术语“{entry['name']}”（#{entry['id']}）声明首次出现在 {declared}，"
+        f"按导航顺序它最早出现在 {actual}"
+    )
+
+
+def test_detector_sees_a_planted_earlier_mention(pages: dict[str, str]) -> None:
+    """反证：把术语写进更早的一页，检测就会改判首次出现的页面。"""
+    entry = next(e for e in ENTRIES if e["id"] == "matmul")
+    earlier = next(iter(pages))
+    planted = dict(pages)
+    planted[earlier] = pages[earlier] + "\n这里提到了 MatMul 节点。\n"
+    assert first_page(entry, planted) == earlier
+    coded = dict(pages)
+    coded[earlier] = pages[earlier] + "\n" + prose_of("```python\nMatMul 节点\n```\n`MatMul 节点`\n")
+    assert first_page(entry, coded) == first_page(entry, pages)
+
+
+def prose_of(markdown_text: str) -> str:
+    tmp = ROOT / ".cache" / "test_glossary_probe.md"
+    tmp.parent.mkdir(exist_ok=True)
+    tmp.write_text(markdown_text, encoding="utf-8")
+    try:
+        return prose(tmp)
+    finally:
+        tmp.unlink()
