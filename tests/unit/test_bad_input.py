@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from nnlearn.functions import cross_entropy_error
+from nnlearn.functions import cross_entropy_error, log_softmax, sigmoid, softmax
 from nnlearn.gradient import gradient_check, numerical_gradient
 from nnlearn.layers import Affine, MatMul, SoftmaxWithLoss
+from nnlearn.models import TwoLayerNet
 from nnlearn.nodes import Branch, Repeat
 
 Y = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
@@ -98,3 +99,88 @@ def test_node_arguments():
 def test_lists_and_scalars_are_accepted():
     assert cross_entropy_error([0.25, 0.75], 1) == pytest.approx(-np.log(0.75))
     assert Affine([[1.0, 2.0]], [0.0, 0.0]).forward([[3.0]]).tolist() == [[3.0, 6.0]]
+
+
+# ---- issue 9：每一类错误输入都得到说清问题的中文异常 ----
+
+def test_bool_labels_are_a_type_error():
+    with pytest.raises(TypeError, match="dtype=bool"):
+        cross_entropy_error(Y, np.array([True, False]))
+    with pytest.raises(TypeError, match="dtype=bool"):
+        SoftmaxWithLoss().forward(SCORES, np.array([True, False]))
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax, sigmoid, cross_entropy_error])
+@pytest.mark.parametrize("dtype", [bool, complex])
+def test_functions_reject_bool_and_complex(func, dtype):
+    x = np.array([[1, 0, 0]], dtype=dtype)
+    args = (x, [0]) if func is cross_entropy_error else (x,)
+    with pytest.raises(TypeError, match=f"dtype={np.dtype(dtype)}"):
+        func(*args)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+def test_zero_dimensional_scores_behave_the_same(func):
+    with pytest.raises(ValueError, match=r"至少是一维 \(C,\).*5\.0"):
+        func(5.0)
+
+
+def test_sigmoid_of_a_scalar_is_a_scalar():
+    assert np.ndim(sigmoid(0.0)) == 0 and float(sigmoid(0.0)) == 0.5
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: softmax([]),
+        lambda: softmax(np.zeros((0, 3))),
+        lambda: log_softmax(np.zeros((0, 3))),
+        lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, int)),
+        lambda: SoftmaxWithLoss().forward(np.zeros((0, 3)), np.zeros(0, int)),
+        lambda: Affine(np.ones((3, 2)), np.zeros(2)).forward(np.zeros((0, 3))),
+    ],
+)
+def test_empty_batch(call):
+    with pytest.raises(ValueError, match="批为空"):
+        call()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_probabilities(bad):
+    y = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    y[1, 1] = bad
+    with pytest.raises(ValueError, match="nan 或 inf"):
+        cross_entropy_error(y, [0, 2])
+
+
+def test_accuracy_uses_the_loss_label_checks():
+    net = TwoLayerNet(3, 4, 3, seed=0)
+    x, t = np.zeros((5, 3)), np.array([0, 1, 2, 1, 0])
+    for bad in (t.reshape(-1, 1), np.array([0, 1, 2, 3, 0])):
+        with pytest.raises(ValueError) as from_accuracy:
+            net.accuracy(x, bad)
+        with pytest.raises(ValueError) as from_loss:
+            net.forward(x, bad)
+        assert str(from_accuracy.value) == str(from_loss.value)
+
+
+@pytest.mark.parametrize(("seed", "exc"), [(-1, ValueError), (1.5, TypeError), ("0", TypeError)])
+def test_two_layer_net_bad_seed_names_seed(seed, exc):
+    with pytest.raises(exc, match="seed"):
+        TwoLayerNet(2, 3, 3, seed=seed)
+
+
+@pytest.mark.parametrize("scale", [0.0, -0.1, np.nan, "glorot"])
+def test_two_layer_net_bad_weight_scale(scale):
+    with pytest.raises(ValueError, match="weight_scale"):
+        TwoLayerNet(2, 3, 3, weight_scale=scale)
+
+
+def test_model_backward_before_forward():
+    with pytest.raises(RuntimeError, match="TwoLayerNet.*请先调用 forward"):
+        TwoLayerNet(2, 3, 3).backward()
+
+
+def test_single_sample_labels_must_be_a_scalar():
+    with pytest.raises(ValueError, match="标签"):
+        SoftmaxWithLoss().forward([1.0, 2.0, 3.0], [2, 1])

@@ -165,3 +165,35 @@ def test_float32_training_stays_float32():
     assert all(p.dtype == np.float32 for p in net.params)
     assert all(a.dtype == np.float32 for a in opt.m + opt.v)
     assert net.accuracy(x.astype(np.float32), t) >= 0.9
+
+
+def test_float32_net_computes_float64_data_in_float32():
+    """精度规则：float32 的网络收到 float64 数据时先转换，全程 float32（以前悄悄升到 float64）。"""
+    net = TwoLayerNet(2, 10, 3, seed=0, dtype=np.float32)
+    x, t = load_spiral()
+    assert net.predict(x).dtype == np.float32
+    net.forward(x, t)
+    assert net.loss_layer.y.dtype == np.float32
+    net.backward()
+    assert all(g.dtype == np.float32 for g in net.grads)
+
+
+@pytest.mark.parametrize(("scale", "std1", "std2"), [
+    ("xavier", 1 / np.sqrt(2), 1 / np.sqrt(10)),
+    ("he", 1.0, np.sqrt(2 / 10)),
+    (0.5, 0.5, 0.5),
+])
+def test_weight_scale(scale, std1, std2):
+    """每层的标准差由它的输入个数决定；同一个种子下就是标准正态乘以这个数。"""
+    net = TwoLayerNet(2, 10, 3, seed=7, weight_scale=scale)
+    rng = np.random.default_rng(7)
+    np.testing.assert_allclose(net.params[0], std1 * rng.standard_normal((2, 10)), rtol=1e-15)
+    np.testing.assert_allclose(net.params[2], std2 * rng.standard_normal((10, 3)), rtol=1e-15)
+
+
+def test_accuracy_with_one_hot_and_float32():
+    net = TwoLayerNet(2, 3, 3, seed=0, dtype=np.float32)
+    x, t = load_spiral()
+    idx = t.argmax(axis=1)
+    assert net.accuracy(x, t) == net.accuracy(x, idx)
+    assert net.accuracy(x, idx) == np.mean(net.predict(x).argmax(axis=1) == idx)
