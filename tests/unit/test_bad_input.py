@@ -177,7 +177,7 @@ def test_two_layer_net_bad_weight_scale(scale):
 
 
 def test_model_backward_before_forward():
-    with pytest.raises(RuntimeError, match="TwoLayerNet.*请先调用 forward"):
+    with pytest.raises(RuntimeError, match=r"TwoLayerNet.*请先调用 forward"):
         TwoLayerNet(2, 3, 3).backward()
 
 
