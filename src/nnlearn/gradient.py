@@ -104,7 +104,7 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any,
     （书中 ``lambda _: net.loss(x, t)`` 的写法）。整数数组加上 ``h`` 会被截断，
     float16 的舍入误差会淹没差分，两者都直接拒绝。
 
-    >>> g = numerical_gradient(lambda x: x[0]**2 + x[1]**2, np.array([3.0, 4.0]))
+    >>> g = numerical_gradient(lambda x: x[0]**2 + x[1]**2, np.array([3., 4.]))
     >>> g.round(6)
     array([6., 8.])
     """
@@ -209,7 +209,8 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
         if douts is None:
             return float(out)
         outs = out if isinstance(out, tuple) else (out,)
-        return float(sum(np.sum(o * d) for o, d in zip(outs, douts, strict=True)))
+        pairs = zip(outs, douts, strict=True)
+        return float(sum(np.sum(o * d) for o, d in pairs))
 
     f_scale = loss(None)
     return {name: _array_error(analytic[name], arrays[name], loss, f_scale,
