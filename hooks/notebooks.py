@@ -19,7 +19,6 @@ import logging
 import posixpath
 import re
 import shutil
-import textwrap
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
@@ -34,7 +33,7 @@ from mkdocs.structure.pages import Page
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
 ROOT = Path(__file__).resolve().parent.parent
-SNIPPET_ROOTS = [ROOT, ROOT / ".cache"]  # 与 mkdocs.yml 里 pymdownx.snippets 的 base_path 一致
+SNIPPET_ROOTS = blocks.snippet_roots(ROOT)  # mkdocs.yml 里 pymdownx.snippets 的 base_path
 JUPYTER_CACHE = ROOT / ".cache" / "mkdocs-jupyter"
 STAMP = ROOT / ".cache" / "mkdocs-jupyter.src-sha256"
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+\.png)\)")
@@ -81,7 +80,8 @@ def _markdown_cell(text: str, src_uri: str, files: Files) -> nbformat.NotebookNo
 def _code_cell(code: str, hidden: bool) -> nbformat.NotebookNode:
     """页面代码 → 代码单元。包含进来的包源码只供阅读：放进 Markdown 单元里的代码块，
     既不会因为缺少模块里的私有名字而报错，也不会在笔记本里覆盖包里的同名对象。"""
-    source = blocks.expand_snippet_lines(code, SNIPPET_ROOTS).rstrip("\n")
+    shown = blocks.add_snippet_imports(code, SNIPPET_ROOTS)  # 和页面上显示、复制的一样
+    source = blocks.expand_snippet_lines(shown, SNIPPET_ROOTS).rstrip("\n")
     targets = [m["target"] for line in code.splitlines() if (m := blocks.INCLUDE.match(line))]
     if targets:
         where = "、".join(f"`{t}`" for t in targets)
@@ -98,26 +98,16 @@ def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.
         f"本笔记本由站点页面 `{src_uri}` 在构建时生成。运行前先安装 nnlearn："
         "在仓库根目录执行 `pip install -e .`。"
     )]
-    pieces: list[tuple[int, int, str | None, bool]] = []  # (起, 止, 代码, 是否隐藏)
-    fences = list(blocks.scan_fences(markdown))
-    for fence in fences:
-        if fence.language in blocks.PYTHON_LANGUAGES:
-            pieces.append((fence.start, fence.end, fence.body, False))
-        elif fence.is_output:
-            pieces.append((fence.start, fence.end, None, False))
-    for match in blocks.INVISIBLE.finditer(markdown):
-        inside = any(f.start <= match.start() < f.end for f in fences)
-        if not inside and match["lang"].lower() in blocks.PYTHON_LANGUAGES:
-            pieces.append((match.start(), match.end(), textwrap.dedent(match["body"]), True))
-    pieces.sort()
     position = 0
-    for start, end, code, hidden in pieces:
-        prose = _markdown_cell(markdown[position:start], src_uri, files)
+    for block in blocks.page_blocks(markdown):
+        if block.kind == "forbidden":  # pycon 之类只是展示，留在正文里
+            continue
+        prose = _markdown_cell(markdown[position:block.start], src_uri, files)
         if prose is not None:
             cells.append(prose)
-        if code is not None:
-            cells.append(_code_cell(code, hidden))
-        position = end
+        if block.kind in ("python", "hidden"):  # 输出块丢掉：读者运行就会看到
+            cells.append(_code_cell(block.source, block.kind == "hidden"))
+        position = block.end
     tail = _markdown_cell(markdown[position:], src_uri, files)
     if tail is not None:
         cells.append(tail)

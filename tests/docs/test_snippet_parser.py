@@ -229,6 +229,8 @@ def fake_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         '''), encoding="utf-8")
     (src / "fakepkg_broken.py").write_text(
         "# --8<-- [start:broken]\ndef broken(:\n# --8<-- [end:broken]\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        "markdown_extensions:\n  - pymdownx.snippets:\n      base_path: [\".\"]\n", encoding="utf-8")
     monkeypatch.setattr(conf, "ROOT", tmp_path)
     monkeypatch.syspath_prepend(str(src))
     return tmp_path
@@ -244,8 +246,10 @@ def test_read_snippet_section_and_lines(fake_repo: Path) -> None:
         conf.read_snippet("src/missing.py")
 
 
-def test_include_runs_in_a_copy_of_the_namespace(fake_repo: Path, tmp_path: Path) -> None:
-    results = run_page(fake_repo, f"""
+def test_include_runs_as_pasted_with_its_imports(fake_repo: Path) -> None:
+    """包含的源码段连同段首补上的 import 行在页面命名空间里运行，和读者粘贴进解释器一样：
+    模块里定义的 SCALE 由 ``from fakepkg_snip import SCALE`` 提供，页面上的同名函数被换掉。"""
+    page = f"""
         {FENCE}python
         def triple(x):
             return "page version"
@@ -259,10 +263,24 @@ def test_include_runs_in_a_copy_of_the_namespace(fake_repo: Path, tmp_path: Path
         print(triple(2))
         {FENCE}
         {FENCE}text title="输出"
-        page version
+        6
+        {FENCE}
+        """
+    assert run_page(fake_repo, page) == [None, None, None]
+    shown = conf.copied_source('--8<-- "src/fakepkg_snip.py:triple"\n')
+    assert shown.startswith("from __future__ import annotations\nfrom fakepkg_snip import SCALE\n\ndef triple")
+
+
+def test_include_missing_a_name_fails(fake_repo: Path) -> None:
+    """反证：段里用到一个既不是导入、也不是模块里定义的名字，运行就失败（不从别处悄悄补上）。"""
+    (fake_repo / "src" / "fakepkg_snip.py").write_text(
+        "# --8<-- [start:f]\nvalue = UNKNOWN + 1\n# --8<-- [end:f]\n", encoding="utf-8")
+    [error] = run_page(fake_repo, f"""
+        {FENCE}python
+        --8<-- "src/fakepkg_snip.py:f"
         {FENCE}
         """)
-    assert results == [None, None, None]
+    assert isinstance(error, NameError) and "UNKNOWN" in str(error)
 
 
 def test_broken_included_source_fails(fake_repo: Path) -> None:
