@@ -6,7 +6,9 @@
 全部通过
 """
 
+from nnlearn.check.cli import run_cli
 from nnlearn.check.layer import check_layer
+from nnlearn.check.optimizer import check_optimizer
 from nnlearn.check.report import CheckReport
 
-__all__ = ["CheckReport", "check_layer"]
+__all__ = ["CheckReport", "check_layer", "check_optimizer", "run_cli"]

@@ -1,0 +1,133 @@
+"""nnlearn.check.check_optimizer：就地更新、不改梯度、状态按参数、与参照逐步一致。"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnlearn import optim
+from nnlearn.check import check_optimizer
+
+
+class ReaderMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = [np.zeros_like(p) for p in params]
+        for p, g, v in zip(params, grads, self.v, strict=True):
+            v *= self.momentum
+            v -= self.lr * g
+            p += v
+
+
+class Momentum(ReaderMomentum):
+    """与包里同名：不给 reference 也会自动找到 nnlearn.optim.Momentum。"""
+
+
+class SharedStateMomentum(ReaderMomentum):
+    def update(self, params, grads):
+        for p, g in zip(params, grads, strict=True):
+            key = p.shape  # 错误：按形状保存状态，W 与 W2 共用一份
+            self.v = {} if self.v is None else self.v
+            v = self.v.setdefault(key, np.zeros_like(p))
+            v *= self.momentum
+            v -= self.lr * g
+            p += v
+
+
+class RebindSGD:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for i in range(len(params)):
+            params[i] = params[i] - self.lr * grads[i]  # 错误：换了新数组
+
+
+class LocalSGD(RebindSGD):
+    def update(self, params, grads):
+        for p, g in zip(params, grads, strict=True):
+            p = p - self.lr * g  # 错误：只改了局部变量
+
+
+class GradScalingSGD(RebindSGD):
+    def update(self, params, grads):
+        for p, g in zip(params, grads, strict=True):
+            g *= self.lr  # 错误：改了梯度
+            p -= g
+
+
+class Nesterov(ReaderMomentum):
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = [np.zeros_like(p) for p in params]
+        for p, g, v in zip(params, grads, self.v, strict=True):
+            v *= self.momentum
+            v -= self.lr * g
+            p += self.momentum * v - self.lr * g
+
+
+@pytest.mark.parametrize("cls", list(optim.BY_NAME.values()), ids=lambda c: c.__name__)
+def test_every_package_optimizer_passes_against_itself(cls):
+    report = check_optimizer(cls(lr=0.05))
+    assert report.ok, str(report)
+    assert "[通过] 与参照比较" in str(report)
+    assert set(report.errors) == {"W", "b", "W2", "z"}
+
+
+def test_reader_momentum_is_compared_with_the_package_class_of_the_same_name():
+    report = check_optimizer(Momentum(lr=0.1, momentum=0.8))
+    assert report.ok, str(report)
+    assert "参照 Momentum(lr=0.1, momentum=0.8)" in report.title
+
+
+def test_a_reference_class_gets_the_same_hyperparameters():
+    assert check_optimizer(ReaderMomentum(lr=0.1), reference=optim.Momentum).ok
+    wrong = check_optimizer(ReaderMomentum(lr=0.1), reference=optim.Momentum(lr=0.2))
+    assert wrong.problems[0].startswith("第 1 步之后 W（形状 (3, 4)）与参照不同")
+
+
+def test_state_shared_between_parameters_of_one_shape_is_reported():
+    report = check_optimizer(SharedStateMomentum(lr=0.1), reference=optim.Momentum)
+    assert not report.ok
+    assert report.problems[0].startswith("第 1 步之后 W2")
+    assert "W2 与 W 形状相同" in report.problems[0]
+
+
+def test_rebinding_params_is_reported_as_not_in_place():
+    report = check_optimizer(RebindSGD(lr=0.1), reference=optim.SGD)
+    assert report.problems == [report.problems[0]]
+    assert report.problems[0].startswith("update 把 params[0]（W）换成了新数组")
+
+
+def test_updating_a_local_variable_is_reported():
+    report = check_optimizer(LocalSGD(lr=0.1), reference=optim.SGD)
+    assert report.problems[0].startswith("第 1 步 update 之后参数一个都没变")
+
+
+def test_modifying_the_gradients_is_reported():
+    report = check_optimizer(GradScalingSGD(lr=0.1), reference=optim.SGD)
+    assert any(p.startswith("第 1 步 update 就地改动了 W 的梯度") for p in report.problems)
+
+
+def test_without_a_package_class_of_that_name_the_comparison_is_skipped():
+    report = check_optimizer(Nesterov(lr=0.1))
+    assert report.ok
+    assert "[跳过] 与参照比较：nnlearn.optim 里没有 Nesterov" in str(report)
+
+
+def test_the_readers_optimizer_is_left_untouched():
+    opt = ReaderMomentum(lr=0.1)
+    check_optimizer(opt, reference=optim.Momentum)
+    assert opt.v is None  # 检查用的是副本
+
+
+def test_bad_use_raises():
+    with pytest.raises(TypeError, match="收到的是类 SGD"):
+        check_optimizer(optim.SGD)
+    with pytest.raises(TypeError, match="应有 update"):
+        check_optimizer(object())
+    with pytest.raises(TypeError, match="reference 应有 update"):
+        check_optimizer(optim.SGD(), reference=object())
