@@ -2,7 +2,8 @@ r"""优化器：按梯度更新参数（§1.3.6）。
 
 每个优化器只有一个方法 ``update(params, grads)``：两个列表一一对应，参数**就地**修改，
 所以模型和层手里的数组始终是同一批对象。动量、累计平方梯度这类状态在第一次调用时
-按参数的形状和 dtype 创建。
+按参数的形状和 dtype 创建，并绑定在这组参数上（见 ``Optimizer``）；SGD 没有状态，
+任何参数列表都可以，但同一个数组出现两次同样报错。
 
 AdaGrad、RMSprop、Adam 的分母里加的 ``1e-7`` 是为了避免除以 0（状态全为 0 时），
 与在交叉熵的 log 里加小常数（会改变损失的值）不是一回事。
@@ -37,16 +38,23 @@ def _check_hyper(name: str, value: float, *, low: float = 0.0, high: float | Non
 
 
 class Optimizer:
-    """优化器的公共部分：检查参数与梯度一一对应，按需创建状态。"""
+    """优化器的公共部分：检查参数与梯度一一对应，状态绑定在第一次见到的那组参数上。
+
+    有状态的优化器（Momentum、AdaGrad、RMSprop、Adam）第一次 ``update`` 时记住这组参数
+    （按对象，不按位置），以后每次都必须是**同一批数组、同样的顺序**；换了、少了、调了
+    顺序都会报错，而不是把一个参数的动量悄悄用到另一个参数上。换一组参数请新建优化器。
+    同一个数组在一次调用里出现两次也会报错（否则它会被更新两次）。
+    """
 
     def __init__(self) -> None:
-        self._shapes: list[tuple[tuple[int, ...], np.dtype]] | None = None
+        self._params: list[np.ndarray] | None = None
 
     def _check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         if len(params) != len(grads):
             raise ValueError(
                 f"params 与 grads 的个数应相同，收到 {len(params)} 个参数、{len(grads)} 个梯度"
             )
+        seen: dict[int, int] = {}
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if p.dtype.kind != "f":
                 raise TypeError(
@@ -56,21 +64,37 @@ class Optimizer:
                 raise ValueError(
                     f"第 {i} 个参数的形状是 {p.shape}，它的梯度却是 {g.shape}；两者应相同"
                 )
-        if self._shapes is not None:
-            now = [(p.shape, p.dtype) for p in params]
-            if now != self._shapes:
+            if id(p) in seen:
                 raise ValueError(
-                    f"{type(self).__name__} 已按参数 {self._describe(self._shapes)} 建立了状态，"
-                    f"这次收到 {self._describe(now)}；换一组参数请新建一个优化器"
+                    f"第 {seen[id(p)]} 个和第 {i} 个参数是同一个数组（形状 {p.shape}）："
+                    "它会被更新两次。每个参数在 params 里只能出现一次"
                 )
+            seen[id(p)] = i
+        if self._params is not None:
+            self._check_same_params(params)
 
-    @staticmethod
-    def _describe(shapes: list[tuple[tuple[int, ...], np.dtype]]) -> str:
-        return "[" + ", ".join(f"{s} {d}" for s, d in shapes) + "]"
+    def _check_same_params(self, params: Sequence[np.ndarray]) -> None:
+        """状态是按第一次的参数建的：这次必须是同一批数组、同样的顺序。"""
+        known = self._params or []
+        for i, p in enumerate(params):
+            if i < len(known) and p is known[i]:
+                continue
+            where = next((j for j, q in enumerate(known) if q is p), None)
+            detail = (f"第 {i} 个参数（形状 {p.shape}）是上次的第 {where} 个" if where is not None
+                      else f"第 {i} 个参数（形状 {p.shape}）不是上次那组参数里的数组")
+            raise ValueError(
+                f"{type(self).__name__} 的状态是按上次的 {len(known)} 个参数建立的，{detail}；"
+                "每次应传同一个 params 列表（例如 model.params），换一组参数请新建一个优化器"
+            )
+        if len(params) != len(known):
+            raise ValueError(
+                f"{type(self).__name__} 的状态是按 {len(known)} 个参数建立的，这次收到 {len(params)} 个；"
+                "换一组参数请新建一个优化器"
+            )
 
     def _zeros_like(self, params: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """第一次调用时为每个参数建一份同形状、同 dtype 的零状态，并记住形状。"""
-        self._shapes = [(p.shape, p.dtype) for p in params]
+        """第一次调用时为每个参数建一份同形状、同 dtype 的零状态，并记住这组参数。"""
+        self._params = list(params)
         return [np.zeros_like(p) for p in params]
 
     def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:

@@ -30,7 +30,9 @@ class Model(Protocol):
     def backward(self, dout: float = 1.0) -> Any: ...
 
 
-class Optimizer(Protocol):
+class SupportsUpdate(Protocol):
+    """Trainer 对优化器的全部要求：有 ``update(params, grads)``（nnlearn.optim.Optimizer 都满足）。"""
+
     def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None: ...
 
 
@@ -82,7 +84,7 @@ class Trainer:
     ``loss_epochs`` 记录每个平均值是在第几次迭代、第几轮（均从 1 数起）结束时算出的。
     """
 
-    def __init__(self, model: Model, optimizer: Optimizer, *, seed: int | None = 0) -> None:
+    def __init__(self, model: Model, optimizer: SupportsUpdate, *, seed: int | None = 0) -> None:
         for attr in ("forward", "backward", "params", "grads"):
             if not hasattr(model, attr):
                 raise TypeError(f"model 缺少属性 {attr!r}：需要 forward/backward/params/grads")

@@ -145,12 +145,65 @@ def test_integer_params_rejected(cls):
         cls().update([np.zeros(3, dtype=int)], [np.zeros(3)])
 
 
-@pytest.mark.parametrize("cls", [Momentum, AdaGrad, RMSprop, Adam])
+STATEFUL = [Momentum, AdaGrad, RMSprop, Adam]
+
+
+@pytest.mark.parametrize("cls", STATEFUL)
 def test_state_bound_to_first_params(cls):
     opt = cls()
     opt.update([np.zeros(3)], [np.ones(3)])
     with pytest.raises(ValueError, match="新建一个优化器"):
         opt.update([np.zeros(4)], [np.ones(4)])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_same_array_twice_is_an_error_and_nothing_moves(cls):
+    w, g = np.ones(3), np.full(3, 0.5)
+    with pytest.raises(ValueError, match="第 0 个和第 1 个参数是同一个数组"):
+        cls(lr=0.1).update([w, w], [g, g])
+    np.testing.assert_array_equal(w, np.ones(3))
+
+
+@pytest.mark.parametrize("cls", STATEFUL)
+def test_reordered_params_are_an_error(cls):
+    # 形状相同的两个参数调换了顺序：按位置保存的状态会把 w1 的动量用到 w2 上
+    w1, w2 = np.ones(3), np.full(3, 2.0)
+    g1, g2 = np.full(3, 0.1), np.full(3, -0.3)
+    opt = cls(lr=0.1)
+    opt.update([w1, w2], [g1, g2])
+    before = (w1.copy(), w2.copy())
+    with pytest.raises(ValueError, match=r"第 0 个参数.*是上次的第 1 个"):
+        opt.update([w2, w1], [g2, g1])
+    np.testing.assert_array_equal(w1, before[0])
+    np.testing.assert_array_equal(w2, before[1])
+
+
+@pytest.mark.parametrize("cls", STATEFUL)
+def test_other_arrays_of_the_same_shape_are_an_error(cls):
+    opt = cls()
+    opt.update([np.zeros(3)], [np.ones(3)])
+    with pytest.raises(ValueError, match="不是上次那组参数里的数组"):
+        opt.update([np.zeros(3)], [np.ones(3)])
+
+
+@pytest.mark.parametrize("cls", STATEFUL)
+def test_a_copy_of_the_same_list_is_fine(cls):
+    # 状态按数组对象绑定，不按列表对象：list(model.params) 也可以
+    w, b = np.ones(3), np.zeros(2)
+    opt = cls(lr=0.1)
+    opt.update([w, b], [np.ones(3), np.ones(2)])
+    opt.update(list((w, b)), [np.ones(3), np.ones(2)])
+    assert np.all(w < 1.0)
+
+
+def test_sgd_has_no_state_so_any_order_is_fine():
+    # SGD 没有状态：换顺序没有影响，所以不报错
+    w1, w2 = np.ones(2), np.ones(3)
+    opt = SGD(lr=0.5)
+    opt.update([w1, w2], [np.ones(2), np.ones(3)])
+    opt.update([w2, w1], [np.ones(3), np.ones(2)])
+    np.testing.assert_array_equal(w1, [0.0, 0.0])
+    np.testing.assert_array_equal(w2, [0.0, 0.0, 0.0])
 
 
 @pytest.mark.parametrize(
