@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from nnlearn.gradient import DEFAULT_H, PASS_THRESHOLD, relative_error
 
-__all__ = ["DEFAULT_H", "MAX_COORDS", "PASS_THRESHOLD", "THRESHOLD_REASON", "relative_error"]
+__all__ = [
+    "DEFAULT_H", "MAX_COORDS", "PASS_THRESHOLD", "SAMPLED_COORDS", "THRESHOLD_REASON", "relative_error",
+]
 
-#: 每个数组最多比较的坐标数：8×16 的批和 16×16 的权重都全部查到，大数组随机抽样。
+#: 不超过这么多元素的数组查所有坐标：8×16 的批、16×16 的权重都逐个查到，报告能指出最坏的坐标。
 MAX_COORDS = 300
+#: 更大的数组随机抽这么多个坐标，再沿一个随机方向比一次（与 ``gradient_check`` 的默认相同）。
+SAMPLED_COORDS = 50
 #: 报告里说明通过线为什么是这个值（一句话）。
 THRESHOLD_REASON = "正确的约 1e-10，写错的通常 > 1e-3"
