@@ -4,8 +4,9 @@
 结果写入 ``benchmarks/results/step.json``。
 
 - nnlearn：``TwoLayerNet.forward`` → ``backward`` → ``SGD.update``，与教程里用的完全一样。
-- 下限（floor）：同样的数学写成一个函数，没有层对象、全部就地运算、预先分配缓冲区、
-  不算输入的梯度。它是"纯 NumPy 能做到多快"的参照。
+- 下限（floor）：同样的数学写成一个函数，没有层对象、没有检查，每个缓冲区都预先分配、
+  每一步全部就地运算，不算输入的梯度。它是"纯 NumPy 能做到多快"的参照。
+- 矩阵乘法（matmul）：只有一步里的五次矩阵乘法，大规模时的物理下限（比值 nn/matmul 另列）。
 - PyTorch：``nn.Sequential(Linear, Sigmoid, Linear)`` + ``F.cross_entropy`` + ``torch.optim.SGD``，
   同样的 dtype、同样不需要输入梯度。
 """
@@ -35,7 +36,7 @@ from nnlearn.optim import SGD
 # (批大小 N, 输入 D, 隐藏 H, 类别 C) 与 nnlearn/floor 的目标比值
 SIZES: list[tuple[tuple[int, int, int, int], float]] = [
     ((30, 2, 10, 3), 1.25),
-    ((128, 784, 100, 10), 1.10),
+    ((128, 784, 100, 10), 1.05),
     ((1024, 1024, 1024, 10), 1.05),
 ]
 LR = 0.01
@@ -82,19 +83,24 @@ def nnlearn_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
 
 
 def floor_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
-    """同样的数学，一个函数写完：就地运算、缓冲区预先分配、不算输入梯度。"""
+    """同样的数学，一个函数写完：每个缓冲区都预先分配，每一步都就地运算（``out=``），不算输入梯度。
+
+    标签预先写成 one-hot ``T``：损失里取正确类别的那一项是 ``sum(s * T)``，
+    反向的 ``y - t`` 是 ``s -= T``，都不必在循环里分配。
+    """
     W1, b1, W2, b2 = (xp.array(p[k]) for k in ("W1", "b1", "W2", "b2"))
     x, t = xp.asarray(p["x"]), xp.asarray(p["t"])
     n, h_size = x.shape[0], W1.shape[1]
     c = W2.shape[1]
     dtype = W1.dtype
-    h = xp.empty((n, h_size), dtype=dtype)
-    tmp = xp.empty((n, h_size), dtype=dtype)
-    dh = xp.empty((n, h_size), dtype=dtype)
-    s = xp.empty((n, c), dtype=dtype)
+    T = xp.zeros((n, c), dtype=dtype)
+    T[xp.arange(n), t] = 1.0
+    h, tmp, dh = (xp.empty((n, h_size), dtype=dtype) for _ in range(3))
+    s, st = xp.empty((n, c), dtype=dtype), xp.empty((n, c), dtype=dtype)
+    smax, sums = xp.empty((n, 1), dtype=dtype), xp.empty((n, 1), dtype=dtype)
     dW1, db1 = xp.empty_like(W1), xp.empty_like(b1)
     dW2, db2 = xp.empty_like(W2), xp.empty_like(b2)
-    rows = xp.arange(n)
+    pairs = ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2))
 
     def step() -> float:
         # 前向：h = sigmoid(x W1 + b1)，s = h W2 + b2（闭包变量不能用 +=，一律写 out=）
@@ -107,13 +113,16 @@ def floor_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
         xp.matmul(h, W2, out=s)
         xp.add(s, b2, out=s)
         # Softmax with Loss（log-sum-exp）；s 就地变成 dL/ds = (y - t) / N
-        xp.subtract(s, s.max(axis=1, keepdims=True), out=s)
-        picked = s[rows, t]
+        xp.max(s, axis=1, keepdims=True, out=smax)
+        xp.subtract(s, smax, out=s)
+        xp.multiply(s, T, out=st)
+        picked = st.sum()
         xp.exp(s, out=s)
-        sums = s.sum(axis=1, keepdims=True)
-        loss = float((xp.log(sums[:, 0]) - picked).mean())
+        xp.sum(s, axis=1, keepdims=True, out=sums)
         xp.divide(s, sums, out=s)
-        s[rows, t] -= 1.0
+        xp.log(sums, out=sums)
+        loss = float((sums.sum() - picked) / n)
+        xp.subtract(s, T, out=s)
         xp.divide(s, n, out=s)
         # 反向
         xp.matmul(h.T, s, out=dW2)
@@ -125,10 +134,30 @@ def floor_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
         xp.matmul(x.T, dh, out=dW1)
         xp.sum(dh, axis=0, out=db1)
         # SGD（梯度缓冲区下一步会被覆盖，可以就地乘学习率）
-        for param, grad in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
-            grad *= LR
-            param -= grad
+        for param, grad in pairs:
+            xp.multiply(grad, LR, out=grad)
+            xp.subtract(param, grad, out=param)
         return loss
+
+    return step
+
+
+def matmul_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
+    """只有一步里的五次矩阵乘法（前向 2 次、反向 3 次，不算输入梯度）：大规模时的物理下限。"""
+    W1, W2 = xp.array(p["W1"]), xp.array(p["W2"])
+    x = xp.asarray(p["x"])
+    n, h_size, c = x.shape[0], W1.shape[1], W2.shape[1]
+    h, dh = xp.empty((n, h_size), dtype=W1.dtype), xp.empty((n, h_size), dtype=W1.dtype)
+    s = xp.empty((n, c), dtype=W1.dtype)
+    dW1, dW2 = xp.empty_like(W1), xp.empty_like(W2)
+
+    def step() -> float:
+        xp.matmul(x, W1, out=h)
+        xp.matmul(h, W2, out=s)
+        xp.matmul(h.T, s, out=dW2)
+        xp.matmul(s, W2.T, out=dh)
+        xp.matmul(x.T, dh, out=dW1)
+        return 0.0
 
     return step
 
@@ -177,6 +206,8 @@ def check_same_losses(steps: dict[str, Callable[[], float]], n_steps: int = 3) -
     losses = {name: [step() for _ in range(n_steps)] for name, step in steps.items()}
     ref = losses["floor"]
     for name, values in losses.items():
+        if name == "matmul":  # 只做矩阵乘法，不算损失
+            continue
         if not np.allclose(values, ref, rtol=1e-4, atol=1e-6):
             raise AssertionError(f"{name} 的损失 {values} 与 floor 的 {ref} 不一致")
 
@@ -207,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     header = f"{'规模 N×D-H-C':<22}{'nnlearn':>11}{'floor':>11}{'torch':>11}" \
-             f"{'nn/floor':>10}{'目标':>7}{'nn/torch':>10}   （按最小值：nn/floor nn/torch）"
+             f"{'nn/floor':>10}{'目标':>7}{'nn/torch':>10}{'nn/matmul':>11}" \
+             "   （按最小值：nn/floor nn/torch）"
     threads = "各库默认" if args.threads is None else str(args.threads)
     print(f"dtype={dtype}，线程数：{threads}；每项为一步训练的中位耗时，{args.repeats} 轮交替计时")
     print(header)
@@ -218,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         ts = torch_step(p)
         if ts is not None:
             steps["torch"] = ts
+        steps["matmul"] = matmul_step(p)
         check_same_losses(steps)
         inner = calibrate(steps["nnlearn"])
         times = interleaved(steps, repeats=args.repeats, inner=inner)
@@ -231,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             "min_s": low,
             "all_s": times,
             "ratio_floor": med["nnlearn"] / med["floor"],
+            "ratio_matmul": med["nnlearn"] / med["matmul"],
             "target_floor": target,
             "ratio_torch": med["nnlearn"] / med["torch"] if "torch" in med else None,
             # 机器被别的进程占用时，最小值比中位数更接近"不受干扰时的耗时"
@@ -244,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         rt = f"{row['ratio_torch']:10.2f}" if row["ratio_torch"] is not None else f"{'—':>10}"
         rtm = f"{row['ratio_torch_min']:.2f}" if row["ratio_torch_min"] is not None else "—"
         print(f"{row['label']:<22}{med['nnlearn'] * 1e6:9.1f}µs{med['floor'] * 1e6:9.1f}µs{tt}"
-              f"{row['ratio_floor']:10.2f}{target:7.2f}{rt}   （{row['ratio_floor_min']:.2f} {rtm}）")
+              f"{row['ratio_floor']:10.2f}{target:7.2f}{rt}{row['ratio_matmul']:11.2f}"
+              f"   （{row['ratio_floor_min']:.2f} {rtm}）")
         sys.stdout.flush()
 
     if not args.no_json:

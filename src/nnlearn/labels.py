@@ -120,8 +120,10 @@ def label_distribution(t: ArrayLike, shape: tuple[int, ...], dtype: Any = np.flo
     if kind == "dist":
         return t if t.dtype == dtype else t.astype(dtype)
     dist = np.zeros(shape, dtype=dtype)
-    flat = dist.reshape(-1, shape[-1])
-    flat[np.arange(flat.shape[0]), t.reshape(-1)] = 1
+    if dist.ndim == 2:
+        dist[np.arange(shape[0]), t] = 1
+    else:  # 单个样本：t 是一个类别编号
+        dist[t] = 1
     return dist
 
 
