@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnlearn.backend import asarray
+from nnlearn.backend import asarray, get_array_module
 from nnlearn.validation import float_array, real_array
 
 LabelKind = Literal["index", "dist"]
@@ -114,14 +114,19 @@ def _tolerance(dtype: Any) -> float:
     return float(np.sqrt(np.finfo(dtype).eps)) if dtype.kind == "f" else 0.0
 
 
-def label_distribution(t: ArrayLike, shape: tuple[int, ...], dtype: Any = np.float64) -> Any:
-    """按 :func:`check_labels` 检查后，把标签写成与分数同形的分布（整数类别变成 one-hot）。"""
-    kind, t = check_labels(t, shape)
+def label_distribution(t: ArrayLike, scores: Any) -> Any:
+    """按 :func:`check_labels` 检查后，把标签写成与分数 ``scores`` 同形、同 dtype 的分布
+    （整数类别变成 one-hot）；``scores`` 在 GPU 上时结果也在 GPU 上。
+
+    >>> label_distribution([2, 0], np.zeros((2, 3))).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    kind, t = check_labels(t, scores.shape)
     if kind == "dist":
-        return t if t.dtype == dtype else t.astype(dtype)
-    dist = np.zeros(shape, dtype=dtype)
+        return t if t.dtype == scores.dtype else t.astype(scores.dtype)
+    dist = np.zeros_like(scores)  # 按 scores 的类型分派：NumPy 或 CuPy
     if dist.ndim == 2:
-        dist[np.arange(shape[0]), t] = 1
+        dist[get_array_module(dist).arange(len(dist)), t] = 1
     else:  # 单个样本：t 是一个类别编号
         dist[t] = 1
     return dist

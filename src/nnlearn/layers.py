@@ -172,7 +172,7 @@ class SoftmaxWithLoss(Layer):
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
         x = _scores(self, x)
         # 整数类别也写成 one-hot：反向就是一次减法
-        self.t = label_distribution(t, x.shape, x.dtype)
+        self.t = label_distribution(t, x)
         log_y = log_softmax(x)
         self.y = self._remember(np.exp(log_y))
         return mean_nll(log_y, self.t)

@@ -38,10 +38,11 @@ def test_class_indices_rejects_bool():
 
 
 def test_label_distribution_one_hot_and_dtype():
-    dist = label_distribution(np.array([1, 0]), (2, 3), np.float32)
+    dist = label_distribution(np.array([1, 0]), np.zeros((2, 3), np.float32))
     assert dist.dtype == np.float32
     np.testing.assert_array_equal(dist, [[0, 1, 0], [1, 0, 0]])
-    single = label_distribution(2, (3,))
+    single = label_distribution(2, np.zeros(3))
     np.testing.assert_array_equal(single, [0, 0, 1])
     soft = np.array([[0.5, 0.5, 0.0]])
-    np.testing.assert_array_equal(label_distribution(soft, (1, 3)), soft)
+    np.testing.assert_array_equal(label_distribution(soft, np.zeros((1, 3))), soft)
+    assert label_distribution(soft, np.zeros((1, 3), np.float32)).dtype == np.float32
