@@ -1,13 +1,13 @@
 """Trainer 与 clip_grads：记录损失、可复现、裁剪、发散时报错、参数检查。"""
 
-import time
-
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from nnlearn.datasets import load_spiral
+from nnlearn.models import TwoLayerNet
 from nnlearn.optim import SGD
-from nnlearn.trainer import Trainer, TrainingDivergedError, clip_grads
+from nnlearn.trainer import DIVERGENCE_RATIO, Trainer, TrainingDivergedError, clip_grads, grad_norm
 
 
 class LinearRegression:
@@ -108,13 +108,58 @@ def test_fit_seed_resets_the_generator():
     assert a.loss_list == b.loss_list
 
 
-def test_nan_in_data_stops_with_epoch_and_iteration():
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_data_is_refused_before_training(bad):
     x, t = regression_data(n=40)
-    x[25] = np.nan  # 第一轮总有一个批次会碰到它
+    x[25, 2] = bad
     model = LinearRegression(3)
-    with pytest.raises(FloatingPointError, match=r"第 1 轮第 \d+ 次迭代.*减小学习率") as err:
+    with pytest.raises(ValueError, match="x 的第 25 行第 2 列是"):
         Trainer(model, SGD(lr=0.1)).fit(x, t, max_epoch=3, batch_size=10)
-    assert isinstance(err.value, TrainingDivergedError)
+    assert model.batches == []  # 一次前向都没做
+    np.testing.assert_array_equal(model.params[0], np.zeros(3))
+
+
+def test_non_finite_labels_are_refused_before_training():
+    x, t = regression_data(n=40)
+    t[7] = np.nan
+    with pytest.raises(ValueError, match="t 的第 7 行是 nan"):
+        Trainer(LinearRegression(3), SGD()).fit(x, t, batch_size=10)
+
+
+def test_non_finite_gradient_stops_before_the_update():
+    x, t = regression_data(n=40)
+    model = LinearRegression(3)
+    backward = model.backward
+    history = []
+
+    def breaks_at_third_step(dout=1.0):
+        backward(dout)
+        if len(model.batches) == 3:
+            model.grads[0][1] = np.inf
+        history.append(model.params[0].copy())
+
+    model.backward = breaks_at_third_step
+    with pytest.raises(TrainingDivergedError, match=r"第 1 轮第 3 次迭代.*梯度.*1 个 NaN/inf.*参数没有更新"):
+        Trainer(model, SGD(lr=0.1)).fit(x, t, max_epoch=1, batch_size=10)
+    np.testing.assert_array_equal(model.params[0], history[-1])  # 仍是第 3 步之前的值
+    assert np.all(np.isfinite(model.params[0]))
+
+
+def test_non_finite_gradient_is_named_by_the_models_param_names():
+    x, t = load_spiral()
+    net = TwoLayerNet(2, 4, 3, seed=0)
+    before = [p.copy() for p in net.params]
+    backward = net.backward
+
+    def nan_b1(dout=1.0):
+        backward(dout)
+        net.grads[1][0] = np.nan
+
+    net.backward = nan_b1
+    with pytest.raises(TrainingDivergedError, match="b1 的梯度"):
+        Trainer(net, SGD()).fit(x, t, batch_size=30, max_grad=1.0)
+    for p, q in zip(net.params, before, strict=True):
+        np.testing.assert_array_equal(p, q)
 
 
 def test_divergence_with_huge_learning_rate_names_the_iteration():
@@ -128,6 +173,26 @@ def test_divergence_with_huge_learning_rate_names_the_iteration():
     # 报告里的累计次数就是 trainer 停下时的迭代数
     assert f"累计第 {trainer.iteration} 次" in str(err.value)
     assert trainer.iteration > 1
+
+
+def test_a_loss_that_grows_by_orders_of_magnitude_is_divergence():
+    x, t = regression_data(n=40)
+    losses = []
+    model = LinearRegression(3)
+    forward = model.forward
+
+    def spy(xb, tb):
+        losses.append(forward(xb, tb))
+        return losses[-1]
+
+    model.forward = spy
+    trainer = Trainer(model, SGD(lr=3.0))
+    with pytest.raises(TrainingDivergedError, match=r"损失变成了 [\d.e+]{1,10}，超过了第一次损失") as err:
+        trainer.fit(x, t, max_epoch=100, batch_size=10)
+    # 停在第一个超过 1000 倍的损失上，远在溢出成 inf 之前；数字是格式化过的
+    assert np.isfinite(losses[-1])
+    assert losses[-1] > DIVERGENCE_RATIO * max(losses[0], 1.0) >= max(losses[:-1])
+    assert len(str(err.value)) < 200
 
 
 def test_clip_grads_scales_to_max_norm_in_place():
@@ -148,10 +213,40 @@ def test_clip_grads_leaves_small_gradients_alone():
     np.testing.assert_array_equal(g[0], [0.3, 0.4])
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), float("nan")])
-def test_clip_grads_bad_max_norm(bad):
-    with pytest.raises(ValueError, match="max_norm"):
+@pytest.mark.parametrize(("bad", "exc"), [(0, ValueError), (-1.0, ValueError), (float("inf"), ValueError),
+                                          (float("nan"), ValueError), ("1.0", TypeError), (True, TypeError)])
+def test_bad_max_norm_is_the_same_error_in_clip_grads_and_fit(bad, exc):
+    with pytest.raises(exc, match="max_norm"):
         clip_grads([np.ones(2)], bad)
+    x, t = regression_data()
+    with pytest.raises(exc, match="max_grad"):
+        Trainer(LinearRegression(3), SGD()).fit(x, t, max_grad=bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_grads_does_not_overflow(dtype):
+    big = 1e20 if dtype == np.float32 else 1e200
+    g = [np.array([big], dtype)]
+    assert clip_grads(g, 1.0) == pytest.approx(big, rel=1e-6)
+    assert g[0].dtype == dtype
+    np.testing.assert_allclose(g[0], [1.0], rtol=1e-6)
+    pair = [np.array([3 * big], dtype), np.array([[4 * big]], dtype)]
+    assert clip_grads(pair, 1.0) == pytest.approx(5 * big, rel=1e-6)
+    np.testing.assert_allclose([pair[0][0], pair[1][0, 0]], [0.6, 0.8], rtol=1e-6)
+
+
+def test_grad_norm_of_tiny_and_empty_gradients():
+    assert grad_norm([np.array([3e-200]), np.array([4e-200])]) == pytest.approx(5e-200)
+    assert grad_norm([np.zeros(3), np.zeros(0)]) == 0.0
+    assert grad_norm([]) == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_clip_grads_refuses_non_finite_gradients_and_changes_nothing(bad):
+    g = [np.array([1.0, 2.0]), np.array([[0.5, bad]])]
+    with pytest.raises(TrainingDivergedError, match=r"第 1 个梯度.*\(1, 2\).*1 个 NaN/inf.*\[0, 1\]"):
+        clip_grads(g, 1.0)
+    np.testing.assert_array_equal(g[0], [1.0, 2.0])
 
 
 def test_max_grad_is_applied_during_fit():
@@ -178,6 +273,8 @@ def test_max_grad_is_applied_during_fit():
         ({"max_epoch": 0}, ValueError, "max_epoch"),
         ({"eval_interval": 0}, ValueError, "eval_interval"),
         ({"max_grad": -1.0}, ValueError, "max_grad"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"max_epoch": 1.5}, TypeError, "max_epoch"),
     ],
 )
 def test_bad_fit_arguments(kwargs, exc, match):
@@ -219,9 +316,92 @@ def test_plot_returns_a_figure_of_the_losses():
     np.testing.assert_array_equal(line.get_ydata(), trainer.loss_list)
 
 
-def test_fit_is_not_slow_for_a_small_model():
-    """Trainer 自身的开销应远小于计算：3000 次迭代的线性模型在 1 秒内。"""
-    x, t = regression_data(n=300)
-    start = time.perf_counter()
-    Trainer(LinearRegression(3), SGD(lr=0.05)).fit(x, t, max_epoch=300, batch_size=30)
-    assert time.perf_counter() - start < 1.0
+def test_data_is_cast_once_to_the_models_dtype():
+    x, t = regression_data()
+    model = LinearRegression(3)
+    model.params, model.grads = [np.zeros(3, np.float32)], [np.zeros(3, np.float32)]
+    Trainer(model, SGD(lr=0.05)).fit(x, t, max_epoch=1, batch_size=10)
+    assert {b.dtype for b in model.batches} == {np.dtype(np.float32)}
+    assert model.params[0].dtype == np.float32
+
+
+def test_float32_net_trains_in_float32_on_float64_spiral_data():
+    x, t = load_spiral()
+    net = TwoLayerNet(2, 10, 3, seed=0, dtype=np.float32)
+    seen = []
+    predict = net.predict
+
+    def spy(xb):
+        seen.append(xb.dtype)
+        return predict(xb)
+
+    net.predict = spy
+    Trainer(net, SGD(lr=1.0)).fit(x, t, max_epoch=2, batch_size=30)
+    assert set(seen) == {np.dtype(np.float32)}
+    assert all(p.dtype == np.float32 for p in net.params)
+
+
+def test_bad_data_types_and_empty_data():
+    x, t = regression_data()
+    with pytest.raises(TypeError, match="x"):
+        Trainer(LinearRegression(3), SGD()).fit(x > 0, t)
+    with pytest.raises(ValueError, match="为空"):
+        Trainer(LinearRegression(3), SGD()).fit(x[:0], t[:0], batch_size=1)
+
+
+def test_trainer_seed_is_validated():
+    with pytest.raises(ValueError, match="seed"):
+        Trainer(LinearRegression(3), SGD(), seed=-1)
+    with pytest.raises(TypeError, match="seed"):
+        Trainer(LinearRegression(3), SGD(), seed=1.5)
+
+
+def spiral_split():
+    x, t = load_spiral()
+    order = np.random.default_rng(0).permutation(len(x))
+    return x[order[:240]], t[order[:240]], x[order[240:]], t[order[240:]]
+
+
+def test_validation_accuracy_is_recorded_once_per_epoch():
+    x, t, x_val, t_val = spiral_split()
+    net = TwoLayerNet(2, 10, 3, seed=0)
+    trainer = Trainer(net, SGD(lr=1.0)).fit(x, t, max_epoch=4, batch_size=30, x_val=x_val, t_val=t_val)
+    assert trainer.acc_epochs == [1, 2, 3, 4]
+    assert len(trainer.train_acc_list) == len(trainer.val_acc_list) == 4
+    assert trainer.train_acc_list[-1] == net.accuracy(x, t)
+    assert trainer.val_acc_list[-1] == net.accuracy(x_val, t_val)
+    # 书中的接口不变：loss_list 照常记录
+    assert len(trainer.loss_list) == 4 * 8 // 20 + 1
+
+
+def test_without_validation_data_no_accuracy_is_recorded():
+    x, t, _, _ = spiral_split()
+    trainer = Trainer(TwoLayerNet(2, 10, 3, seed=0), SGD()).fit(x, t, max_epoch=2, batch_size=30)
+    assert trainer.train_acc_list == trainer.val_acc_list == trainer.acc_epochs == []
+
+
+def test_validation_needs_both_arrays_and_a_model_with_accuracy():
+    x, t, x_val, t_val = spiral_split()
+    with pytest.raises(ValueError, match="同时给出"):
+        Trainer(TwoLayerNet(2, 10, 3), SGD()).fit(x, t, x_val=x_val)
+    xr, tr = regression_data()
+    with pytest.raises(TypeError, match="accuracy"):
+        Trainer(LinearRegression(3), SGD()).fit(xr, tr, x_val=xr, t_val=tr)
+    with pytest.raises(ValueError, match="x_val 与 t_val 的样本数"):
+        Trainer(TwoLayerNet(2, 10, 3), SGD()).fit(x, t, x_val=x_val, t_val=t_val[:-1])
+
+
+def test_callback_runs_after_each_epoch():
+    x, t, x_val, t_val = spiral_split()
+    calls = []
+
+    def callback(epoch, trainer):
+        calls.append((epoch, trainer.current_epoch, len(trainer.val_acc_list), trainer.iteration))
+
+    trainer = Trainer(TwoLayerNet(2, 10, 3, seed=0), SGD())
+    trainer.fit(x, t, max_epoch=3, batch_size=30, x_val=x_val, t_val=t_val, callback=callback)
+    assert calls == [(1, 1, 1, 8), (2, 2, 2, 16), (3, 3, 3, 24)]
+    trainer.fit(x, t, max_epoch=1, batch_size=30, callback=callback)  # 轮次接着数
+    assert calls[-1][:2] == (4, 4)
+    with pytest.raises(TypeError, match="callback"):
+        trainer.fit(x, t, callback="print")
