@@ -19,7 +19,7 @@ import logging
 import posixpath
 import re
 import shutil
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -247,10 +247,85 @@ MATHJAX_LEFTOVERS = re.compile(
 )
 
 
+# ---------------------------------------------------------------------------
+# 笔记本的代码单元：图的替代文字、折叠的参考答案
+# ---------------------------------------------------------------------------
+CELL = re.compile(r'<div class="jp-Cell jp-CodeCell jp-Notebook-cell[^"]*">\s*'
+                  r'<div class="jp-Cell jp-CodeCell jp-Notebook-cell[^"]*" id="cell-id=(?P<id>[^"]+)">')
+DIV_TAG = re.compile(r"<div\b|</div>")
+IMG_ALT = re.compile(r'(<img\b[^>]*?\balt=")[^"]*(")')
+FIGURE_COMMENT = re.compile(r"^#\s*图[：:]\s*(?P<alt>\S.*?)\s*$")
+SOLUTION_COMMENT = re.compile(r"^#\s*参考答案(?:[：:]\s*(?P<note>.*?))?\s*$")
+
+
+def _div_end(text: str, start: int) -> int:
+    """从 ``start`` 处的 ``<div`` 开始，返回与它配对的 ``</div>`` 之后的位置。"""
+    depth = 0
+    for match in DIV_TAG.finditer(text, start):
+        depth += 1 if match[0] == "<div" else -1
+        if depth == 0:
+            return match.end()
+    raise ValueError("笔记本 HTML 里的 <div> 没有闭合")
+
+
+def leading_comments(source: str) -> list[str]:
+    """代码单元开头连续的注释行。"""
+    lines = []
+    for line in source.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return lines
+
+
+def figure_description(source: str) -> str | None:
+    """单元开头的 ``# 图：<描述>``：它画出的图的替代文字。"""
+    return next((m["alt"] for line in leading_comments(source) if (m := FIGURE_COMMENT.match(line))), None)
+
+
+def solution_note(source: str) -> str | None:
+    """第一行是 ``# 参考答案`` 或 ``# 参考答案：说明`` 的单元是练习的参考答案（返回说明，可为空串）。"""
+    lines = source.splitlines()
+    match = SOLUTION_COMMENT.match(lines[0]) if lines else None
+    return None if match is None else (match["note"] or "")
+
+
+def _fix_notebook_cells(text: str, page: Page) -> str:
+    """图的替代文字取自单元开头的 ``# 图：<描述>``（没有描述就让构建失败）；
+    ``# 参考答案`` 单元连同输出放进折叠的 ``details.success``，和 Markdown 页面的 ``??? success`` 一样。"""
+    notebook = nbformat.read(page.file.abs_src_path, as_version=4)
+    sources = {cell.get("id"): cell.source for cell in notebook.cells if cell.cell_type == "code"}
+    pieces, position = [], 0
+    for match in CELL.finditer(text):
+        if match.start() < position:
+            continue
+        end = _div_end(text, match.start())
+        cell = text[match.start():end]
+        source = sources.get(match["id"], "")
+        if "<img" in cell:
+            alt = figure_description(source)
+            if alt is None:
+                first = source.splitlines()[0] if source else ""
+                log.warning("%s：画图的代码单元（以 %r 开头）缺少图的描述；请在单元开头加一行注释 "
+                            "'# 图：<这张图画的是什么>'", page.file.src_uri, first[:40])
+            else:
+                cell = IMG_ALT.sub(lambda m, alt=alt: f"{m[1]}{escape(alt, quote=True)}{m[2]}", cell)
+        note = solution_note(source)
+        if note is not None:
+            summary = "参考答案" + (f"：{escape(note)}" if note else "")
+            cell = f'<details class="success"><summary>{summary}</summary>\n{cell}\n</details>'
+        pieces.append(text[position:match.start()])
+        pieces.append(cell)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         html = MATHJAX_LEFTOVERS.sub("", html)
-        html = _fix_notebook_links(_fix_notebook_headings(html, page, config), page, files)
+        html = _fix_notebook_headings(html, page, config)
+        html = _fix_notebook_links(_fix_notebook_cells(html, page), page, files)
     return html
 
 
