@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_step import SIZES, floor_step, nnlearn_step, problem, torch_step
+from bench_step import SIZES, floor_step, matmul_step, nnlearn_step, problem, torch_step
 
 from nnlearn.models import TwoLayerNet
 from nnlearn.optim import SGD
@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for size, _ in SIZES:
         p = problem(*size, np.float64)
-        totals = {"nnlearn 一步": nnlearn_step(p), "floor 一步": floor_step(p)}
+        totals = {"nnlearn 一步": nnlearn_step(p), "floor 一步": floor_step(p),
+                  "只做矩阵乘法": matmul_step(p)}
         ts = torch_step(p)
         if ts is not None:
             totals["torch 一步"] = ts
