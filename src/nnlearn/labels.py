@@ -51,7 +51,8 @@ def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
     t = asarray(t)
     n_classes, batch = shape[-1], tuple(shape[:-1])
     if t.dtype.kind in "iu" and t.shape == batch:  # 最常见的情形：整数类别，两次归约就查完
-        if t.size and (t.min() < 0 or t.max() >= n_classes):
+        # ufunc 的 reduce 直接调用，省掉 t.min() 外层的 Python 包装
+        if t.size and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= n_classes):
             _check_range(t, n_classes)
         return "index", t
     t = real_array("标签 t（整数类别或概率分布）", t)
@@ -126,7 +127,8 @@ def label_distribution(t: ArrayLike, scores: Any) -> Any:
         return t if t.dtype == scores.dtype else t.astype(scores.dtype)
     dist = np.zeros_like(scores)  # 按 scores 的类型分派：NumPy 或 CuPy
     if dist.ndim == 2:
-        dist[get_array_module(dist).arange(len(dist)), t] = 1
+        xp = np if type(dist) is np.ndarray else get_array_module(dist)
+        dist[xp.arange(len(dist)), t] = 1
     else:  # 单个样本：t 是一个类别编号
         dist[t] = 1
     return dist
