@@ -1,10 +1,14 @@
-"""命令行：``python -m nnlearn train`` 训练螺旋数据，``python -m nnlearn gradcheck`` 做梯度确认。"""
+"""命令行：``train`` 训练螺旋数据，``gradcheck`` 做梯度确认，``check`` 检查读者自己的层。
+
+``train`` 的选项由 ``nnlearn.recipe.TrainConfig`` 的字段生成，训练本身就是 ``recipe.train``；
+参数错误只打印一行中文（退出码 2），Ctrl-C 打印一行并以 130 退出。
+"""
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -13,13 +17,40 @@ from typing import Any
 
 import numpy as np
 
-from nnlearn.optim import BY_NAME, make_optimizer
+from nnlearn.gradient import PASS_THRESHOLD
+from nnlearn.recipe import Flag, TrainConfig
+from nnlearn.validation import seed_value
 
 __all__ = ["gradcheck_rows", "main"]
 
-OPTIMIZERS = tuple(BY_NAME)
-# 梯度确认的通过线：float64 下正确的反向传播通常在 1e-9 左右
-GRADCHECK_TOL = 1e-7
+#: Ctrl-C 的退出码（128 + SIGINT），与 shell 的约定一致。
+INTERRUPTED = 130
+
+# argparse 自己的英文提示 → 中文（按出现的先后替换；Python 3.11–3.13 的措辞）
+_ARGPARSE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"invalid choice: (.*?) \(choose from (.*)\)", r"无效的选择 \1（可选：\2）"),
+    (r"invalid (\S+) value: (.*)", r"\2 不是有效的 \1 值"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at most one argument", "最多只能有一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 有歧义，可能是 \2"),
+    (r"ignored explicit argument (.*)", r"多余的值 \1"),
+    (r"not allowed with argument (.*)", r"不能与 \1 同时使用"),
+    (r"^argument (\S+): ", r"参数 \1："),
+]
+
+
+def translate(message: str) -> str:
+    """把 argparse 的英文错误换成中文（没有对应的原样保留）。
+
+    >>> translate("argument --seed: invalid int value: 'x'")
+    "参数 --seed：'x' 不是有效的 int 值"
+    """
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -31,7 +62,7 @@ class _Parser(argparse.ArgumentParser):
     """参数错误只打印一行中文提示（退出码 2），不打印回溯。"""
 
     def error(self, message: str) -> Any:
-        self.exit(2, f"{self.prog}: 错误：{message}（用 --help 查看用法）\n")
+        self.exit(2, f"{self.prog}: 错误：{translate(message)}（用 --help 查看用法）\n")
 
 
 def _width(text: str) -> int:
@@ -43,34 +74,32 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
-def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+def _config_value(name: str, flag: Flag) -> Callable[[str], Any]:
+    """命令行的字符串 → 字段的值，并用 ``TrainConfig`` 自己的检查（规则只写在那里）。"""
+
     def parse(text: str) -> Any:
         try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"应为{what}，收到 {text!r}") from None
-        if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError(f"应为{what}，收到 {text!r}")
+            value = flag.parse(text)
+            TrainConfig(**{name: value})
+        except (TypeError, ValueError) as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix(f"{name} ")) from None
         return value
 
-    parse.__name__ = what
+    parse.__name__ = name
     return parse
-
-
-positive_int = _positive(int, "正整数")
-positive_float = _positive(float, "有限正数")
 
 
 def _parser() -> argparse.ArgumentParser:
     common: dict[str, Any] = {"formatter_class": _ChineseHelpFormatter, "add_help": False}
     parser = _Parser(
         prog="python -m nnlearn",
-        description="nnlearn：神经网络如何学习。训练螺旋数据集，或检查每一层的反向传播。",
+        description="nnlearn：神经网络如何学习。训练螺旋数据集，检查每一层的反向传播，或检查你自己写的层。",
         **common,
     )
     parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     parser._optionals.title = "选项"
-    sub = parser.add_subparsers(dest="command", title="子命令", metavar="{train,gradcheck}")
+    sub = parser.add_subparsers(dest="command", title="子命令", metavar="{train,gradcheck,check}",
+                                parser_class=_Parser)
     sub.required = True
 
     train = sub.add_parser(
@@ -82,101 +111,121 @@ def _parser() -> argparse.ArgumentParser:
     )
     train._optionals.title = "选项"
     train.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    train.add_argument("--hidden-size", type=positive_int, default=10, metavar="H",
-                       help="隐藏层的神经元个数（默认 10）")
-    train.add_argument("--epochs", type=positive_int, default=300, metavar="E",
-                       help="训练轮数（默认 300）")
-    train.add_argument("--batch-size", type=positive_int, default=30, metavar="B",
-                       help="小批量的样本数（默认 30，不能超过 300 个样本）")
-    train.add_argument("--lr", type=positive_float, default=1.0, metavar="η",
-                       help="学习率（默认 1.0）")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
-                       help="优化器（默认 sgd）")
-    train.add_argument("--seed", type=int, default=0,
-                       help="初始化权重和打乱数据用的随机种子（默认 0）")
+    for name, option, flag, default in TrainConfig.flags():
+        shown = f"{default:g}" if isinstance(default, float) else default
+        train.add_argument(option, dest=name, type=_config_value(name, flag), default=default,
+                           choices=flag.choices, metavar=flag.metavar,
+                           help=flag.help if "默认" in flag.help else f"{flag.help}（默认 {shown}）")
     train.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
                        help="写出 loss.png 和 boundary.png 的目录（默认当前目录，不存在会新建）")
     train.add_argument("--quiet", action="store_true", help="不显示进度条")
 
-    check = sub.add_parser(
+    gradcheck = sub.add_parser(
         "gradcheck", help="比较每个层、节点和 TwoLayerNet 的反向传播与数值梯度",
         description="对每个层、计算图节点和 TwoLayerNet，比较反向传播给出的梯度与中心差分算出的\n"
-        f"数值梯度，打印相对误差；全部小于 {GRADCHECK_TOL:g} 时退出码为 0。",
+        f"数值梯度，打印相对误差；全部小于 {PASS_THRESHOLD:g} 时退出码为 0。",
+        **common,
+    )
+    gradcheck._optionals.title = "选项"
+    gradcheck.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    seed_flag = next(flag for name, _, flag, _ in TrainConfig.flags() if name == "seed")
+    gradcheck.add_argument("--seed", type=_config_value("seed", seed_flag), default=0, metavar="S",
+                           help="随机输入的种子（非负整数，默认 0）")
+
+    check = sub.add_parser(
+        "check", help="检查你自己文件里的层、节点、损失或优化器（nnlearn.check）",
+        description="载入 FILE.py 里的 NAME（类、无参函数或对象），对层运行 check_layer、\n"
+        "对优化器运行 check_optimizer，打印报告；全部通过时退出码为 0，发现问题为 1。",
         **common,
     )
     check._optionals.title = "选项"
+    check._positionals.title = "参数"
     check.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    check.add_argument("--seed", type=int, default=0, help="随机输入的种子（默认 0）")
+    check.add_argument("target", metavar="FILE.py:NAME", help="例如 my_layers.py:Tanh")
     return parser
+
+
+def _format_loss(value: float) -> str:
+    """损失保留 4 位小数；太大或太小时改用科学计数法，不会打印出几百位数字。"""
+    return f"{value:.4f}" if 1e-4 <= abs(value) < 1e6 else f"{value:.4e}"
+
+
+def _prepare_out(out: Path) -> list[Path]:
+    """训练前就确认能写出结果：目录能建、能写，文件名没被目录占用。"""
+    if out.exists() and not out.is_dir():
+        raise OSError(f"--out {out} 已存在，但不是目录")
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise OSError(f"--out {out} 不可写")
+    paths = [out / "loss.png", out / "boundary.png"]
+    for path in paths:
+        if path.is_dir():
+            raise OSError(f"{path} 是一个目录，无法写成图片")
+    return paths
 
 
 def _train(args: argparse.Namespace) -> int:
     from nnlearn.datasets import load_spiral
-    from nnlearn.models import TwoLayerNet
     from nnlearn.plotting.training import decision_boundary
-    from nnlearn.trainer import Trainer
+    from nnlearn.recipe import train
+    from nnlearn.trainer import TrainingDivergedError
 
+    config = TrainConfig(**{name: getattr(args, name) for name, *_ in TrainConfig.flags()})
     x, t = load_spiral()
-    if args.batch_size > len(x):
-        print(f"错误：--batch-size {args.batch_size} 超过了样本数 {len(x)}", file=sys.stderr)
+    if config.batch_size > len(x):
+        print(f"错误：--batch-size {config.batch_size} 超过了样本数 {len(x)}", file=sys.stderr)
         return 2
-    model = TwoLayerNet(x.shape[1], args.hidden_size, t.shape[1], seed=args.seed)
-    optimizer = make_optimizer(args.optimizer, args.lr)
-    trainer = Trainer(model, optimizer, seed=args.seed)
-    iters_per_epoch = len(x) // args.batch_size
-    print(f"螺旋数据集 {len(x)} 个样本；TwoLayerNet({x.shape[1]}, {args.hidden_size}, "
-          f"{t.shape[1]})；{type(optimizer).__name__}(lr={args.lr:g})；"
-          f"{args.epochs} 轮 × 每轮 {iters_per_epoch} 次迭代")
-    trainer.fit(x, t, max_epoch=args.epochs, batch_size=args.batch_size,
-                eval_interval=iters_per_epoch, verbose=False if args.quiet else None)
-    accuracy = model.accuracy(x, t)
-    print(f"最终损失（最后一轮的平均）：{trainer.loss_list[-1]:.4f}")
-    print(f"训练准确率：{accuracy:.2%}")
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    paths = [args.out / "loss.png", args.out / "boundary.png"]
+    try:
+        paths = _prepare_out(args.out)
+    except OSError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 2
+    iters = len(x) // config.batch_size
+    print(f"螺旋数据集 {len(x)} 个样本；TwoLayerNet({x.shape[1]}, {config.hidden_size}, "
+          f"{t.shape[1]})；{_optimizer_name(config.optimizer)}(lr={config.lr:g})；"
+          f"{config.epochs} 轮 × 每轮 {iters} 次迭代")
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # 发散由 Trainer 判断并说明
+            trainer = train(config, x, t, verbose=False if args.quiet else None)
+    except TrainingDivergedError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 1
+    model = trainer.model
+    print(f"最终损失（最后一轮的平均）：{_format_loss(trainer.loss_list[-1])}")
+    print(f"训练准确率：{model.accuracy(x, t):.2%}")
     trainer.plot().savefig(paths[0])
     decision_boundary(model, x, t).savefig(paths[1])
     print("已写出：" + "、".join(str(p) for p in paths))
     return 0
 
 
+def _optimizer_name(name: str) -> str:
+    from nnlearn.optim import BY_NAME
+
+    return BY_NAME[name].__name__
+
+
 def gradcheck_rows(seed: int = 0) -> list[tuple[str, str, float]]:
-    """对每个层、节点和 TwoLayerNet 做梯度确认，返回 ``(对象, 数组名, 相对误差)`` 的列表。"""
-    from nnlearn import layers, nodes
+    """对注册表里的每个层和节点、以及 TwoLayerNet 做梯度确认，返回 ``(对象, 数组名, 相对误差)``。"""
     from nnlearn.datasets import load_spiral
     from nnlearn.gradient import gradient_check
+    from nnlearn.layers import LAYERS
     from nnlearn.models import TwoLayerNet
+    from nnlearn.nodes import NODES
 
-    rng = np.random.default_rng(seed)
-
-    def normal(*shape: int) -> np.ndarray:
-        return rng.standard_normal(shape)
-
-    cases: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
-        ("MatMul", layers.MatMul(normal(3, 5)), (normal(4, 3),), {}),
-        ("Affine", layers.Affine(normal(3, 5), normal(5)), (normal(4, 3),), {}),
-        ("Sigmoid", layers.Sigmoid(), (normal(4, 5),), {}),
-        ("Softmax", layers.Softmax(), (normal(4, 5),), {}),
-        ("SoftmaxWithLoss", layers.SoftmaxWithLoss(), (normal(4, 5),),
-         {"t": rng.integers(0, 5, size=4)}),
-        ("Add", nodes.Add(), (normal(4, 5), normal(4, 5)), {}),
-        ("Mul", nodes.Mul(), (normal(4, 5), normal(4, 5)), {}),
-        ("Branch", nodes.Branch(3), (normal(4, 5),), {}),
-        ("Repeat", nodes.Repeat(4), (normal(1, 5),), {}),
-        ("Sum", nodes.Sum(), (normal(4, 5),), {}),
-    ]
-    # 书中的初始权重只有 0.01 倍，W1 的梯度小到 1e-5，差分的舍入误差会显得很大；
-    # 这里把权重放大到标准正态的量级，检查的才是反向传播本身。
-    net = TwoLayerNet(2, 10, 3, seed=seed)
-    for p in net.params:
-        p[...] = rng.standard_normal(p.shape)
+    rng = np.random.default_rng(seed_value("seed", seed))
+    cases = []
+    for cls in (*LAYERS, *NODES):
+        ex = cls.example(rng)
+        cases.append((cls.__name__, ex.obj, ex.inputs, ex.t))
+    # 权重取标准正态（weight_scale=1）：梯度在 1 的量级，比的是相对误差，检查更严
+    net = TwoLayerNet(2, 10, 3, seed=seed, weight_scale=1.0)
     x, t = load_spiral()
-    cases.append(("TwoLayerNet", net, (x[:30],), {"t": t[:30]}))
+    cases.append(("TwoLayerNet", net, (x[:30],), t[:30]))
 
     rows = []
-    for name, obj, inputs, kwargs in cases:
-        for array, err in gradient_check(obj, *inputs, **kwargs).items():
+    for name, obj, inputs, labels in cases:
+        for array, err in gradient_check(obj, *inputs, t=labels).items():
             rows.append((name, array, err))
     return rows
 
@@ -187,23 +236,28 @@ def _gradcheck(args: argparse.Namespace) -> int:
     print(f"{_pad('对象', width)}{_pad('数组', 6)}{_pad('相对误差', 10)}结果")
     ok = True
     for name, array, err in rows:
-        passed = err < GRADCHECK_TOL
+        passed = err < PASS_THRESHOLD
         ok &= passed
         print(f"{_pad(name, width)}{_pad(array, 6)}{err:<10.2e}{'通过' if passed else '未通过'}")
-    print(f"全部 {len(rows)} 项{'都小于' if ok else '并非都小于'} {GRADCHECK_TOL:g}")
+    print(f"全部 {len(rows)} 项{'都小于' if ok else '并非都小于'} {PASS_THRESHOLD:g}")
     return 0 if ok else 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    from nnlearn.check import run_cli  # 只有这个子命令需要检查器
+
+    return run_cli(args.target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """命令行入口；返回退出码（参数错误由 argparse 以退出码 2 结束）。"""
     args = _parser().parse_args(argv)
-    from nnlearn.trainer import TrainingDivergedError
-
+    commands = {"train": _train, "gradcheck": _gradcheck, "check": _check}
     try:
-        return _train(args) if args.command == "train" else _gradcheck(args)
-    except TrainingDivergedError as err:
-        print(f"错误：{err}", file=sys.stderr)
-        return 1
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        print("\n已中断（Ctrl-C）：训练停止，已经写出的文件保持原样。", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:
         # 输出接到了 head 之类提前关闭的管道：安静地结束
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
