@@ -104,21 +104,21 @@ class _LayerCheck:
     def check_backward_first(self) -> None:
         name = "未 forward 先 backward"
         if _looks_used(self.layer):
-            self.report.skipped(name, "检查前已经调用过 forward，无法判断（传一个新建的层可以查这一项）")
+            self.report._skip(name, "检查前已经调用过 forward，无法判断（传一个新建的层可以查这一项）")
             return
         try:
             probe = copy.deepcopy(self.layer)
             out = probe.forward(*[x.copy() for x in self.xs], *self.extra)
         except Exception:
-            self.report.skipped(name, "forward 本身出错，见下一项")
+            self.report._skip(name, "forward 本身出错，见下一项")
             return
         douts = _ones_like(out)
         try:
             result = self.layer.backward(*douts)
         except Exception as error:
-            self.report.passed(name, f"报错 {type(error).__name__}")
+            self.report._pass(name, f"报错 {type(error).__name__}")
             return
-        self.report.failed(name, (
+        self.report._fail(name, (
             f"还没调用 forward 就调用 backward，却返回了 {_describe(result)}，没有报错：这时没有可用的中间值，"
             "算出的梯度没有意义。\n"
             "请在 backward 开头检查，例如 if self.x is None: raise RuntimeError('请先调用 forward')"))
@@ -131,13 +131,13 @@ class _LayerCheck:
         try:
             self.out = self.layer.forward(*self.xs, *self.extra)
         except Exception as error:
-            self.report.failed(name, f"forward 出错：{_error_text(error)}")
+            self.report._fail(name, f"forward 出错：{_error_text(error)}")
             return False
         problem = _output_problem(self.out, self.t is not None, self.xs, bool(self.params))
         if problem:
-            self.report.failed(name, problem)
+            self.report._fail(name, problem)
             return False
-        self.report.passed(name, _describe(self.out))
+        self.report._pass(name, _describe(self.out))
         return True
 
     def check_inputs_unchanged(self) -> None:
@@ -153,10 +153,10 @@ class _LayerCheck:
                 problems.append(_changed(f"forward 就地改动了{what} {arr_name}", arr_name, before, change))
                 after[...] = before
         if problems:
-            self.report.failed("forward 不改动输入", *problems)
+            self.report._fail("forward 不改动输入", *problems)
             self.out = self.layer.forward(*self.xs, *self.extra)
         else:
-            self.report.passed("forward 不改动输入")
+            self.report._pass("forward 不改动输入")
 
     # -- backward --------------------------------------------------------------
     def check_backward(self) -> list[np.ndarray | None] | None:
@@ -168,7 +168,7 @@ class _LayerCheck:
         try:
             result = self.layer.backward(*self.douts)
         except Exception as error:
-            self.report.failed("backward", f"backward 出错：{_error_text(error)}")
+            self.report._fail("backward", f"backward 出错：{_error_text(error)}")
             return None
         dxs = self._returned_gradients(result)
         self._check_dout_unchanged(saved)
@@ -185,12 +185,12 @@ class _LayerCheck:
         name = "backward 的返回值"
         n = len(self.xs)
         if result is None and getattr(self.layer, "input_grad", True) is False:
-            self.report.skipped(name, "input_grad=False：这一层不计算对输入的梯度")
+            self.report._skip(name, "input_grad=False：这一层不计算对输入的梯度")
             return [None] * n
         grads = list(result) if isinstance(result, tuple | list) else [result]
         if len(grads) != n:
             expect = "一个梯度 dx" if n == 1 else f"{n} 个梯度（依次对应 {', '.join(self.names)}）"
-            self.report.failed(name, f"forward 有 {n} 个输入，backward 应返回{expect}，收到 {_describe(result)}")
+            self.report._fail(name, f"forward 有 {n} 个输入，backward 应返回{expect}，收到 {_describe(result)}")
             return [None] * n
         problems = []
         checked: list[np.ndarray | None] = []
@@ -201,9 +201,9 @@ class _LayerCheck:
                 self.bad_shapes.add(arr_name)
             checked.append(None if problem else np.array(g, dtype=np.float64))
         if problems:
-            self.report.failed(name, *problems)
+            self.report._fail(name, *problems)
         else:
-            self.report.passed(name, "、".join(f"d{a} {shape(x)}" for a, x in zip(self.names, self.xs, strict=True)))
+            self.report._pass(name, "、".join(f"d{a} {shape(x)}" for a, x in zip(self.names, self.xs, strict=True)))
         return checked
 
     def _check_dout_unchanged(self, saved: list[np.ndarray]) -> None:
@@ -218,16 +218,16 @@ class _LayerCheck:
                 problems.append(_changed(f"backward 就地改动了上游传来的 {label}", label, before, change)
                                 + "\n上游的节点可能还要用它：请写成 dx = dout * ...，或先 dout = dout.copy()")
         if problems:
-            self.report.failed(name, *problems)
+            self.report._fail(name, *problems)
         else:
-            self.report.passed(name)
+            self.report._pass(name)
 
     # -- grads -----------------------------------------------------------------
     def check_grads_in_place(self) -> None:
         name = "grads 就地写入"
         if not self.params and not self.grads_before:
             if not hasattr(self.layer, "params") or not hasattr(self.layer, "grads"):
-                self.report.failed(name, "层没有 params 和 grads 属性：书中的层协议要求两者都有"
+                self.report._fail(name, "层没有 params 和 grads 属性：书中的层协议要求两者都有"
                                    "（没有参数就写 self.params, self.grads = [], []）")
             return
         problems = []
@@ -242,9 +242,9 @@ class _LayerCheck:
                     zip(self.param_names, self.params, grads, self.grads_before, strict=True)):
                 problems.extend(_grad_slot_problems(i, p_name, p, g, g_before))
         if problems:
-            self.report.failed(name, *problems)
+            self.report._fail(name, *problems)
         else:
-            self.report.passed(name, "形状与 params 相同")
+            self.report._pass(name, "形状与 params 相同")
 
     # -- 数值梯度 --------------------------------------------------------------
     def check_numeric(self, dxs: list[np.ndarray | None]) -> None:
@@ -256,7 +256,7 @@ class _LayerCheck:
             if isinstance(g, np.ndarray) and g.shape == p.shape:
                 targets.append((p_name, p, g.astype(np.float64, copy=True)))
         if not targets:
-            self.report.skipped(name, "没有可比较的梯度")
+            self.report._skip(name, "没有可比较的梯度")
             return
         problems = []
         try:
@@ -266,13 +266,13 @@ class _LayerCheck:
                 if problem:
                     problems.append(problem)
         except Exception as error:
-            self.report.failed(name, f"算数值梯度时 forward 出错：{_error_text(error)}")
+            self.report._fail(name, f"算数值梯度时 forward 出错：{_error_text(error)}")
             return
         if problems:
-            self.report.failed(name, *problems)
+            self.report._fail(name, *problems)
         else:
             names = "、".join(n for n, _, _ in targets) + (" 的相对误差都" if len(targets) > 1 else " 的相对误差")
-            self.report.passed(name, f"{names} ≤ {PASS_THRESHOLD:.0e}（{THRESHOLD_REASON}）")
+            self.report._pass(name, f"{names} ≤ {PASS_THRESHOLD:.0e}（{THRESHOLD_REASON}）")
 
     def _compare(self, arr_name: str, array: np.ndarray, analytic: np.ndarray, f_scale: float) -> str | None:
         idxs = _sample(array.shape, self.rng)
@@ -310,7 +310,7 @@ class _LayerCheck:
         n = self.xs[0].shape[0] if self.xs[0].ndim >= 2 else 0
         name = "换一个批大小"
         if n < 2:
-            self.report.skipped(name, "输入不是多行的批")
+            self.report._skip(name, "输入不是多行的批")
             return
         n2 = n + BATCH_STEP
         rows = np.arange(n2) % n  # 循环取原来的行：值仍在层能接受的范围内
@@ -320,16 +320,16 @@ class _LayerCheck:
             out = self.layer.forward(*xs, *(() if t is None else (t,)))
             result = self.layer.backward(*_ones_like(out))
         except Exception as error:
-            self.report.failed(name, f"批大小从 {n} 换成 {n2} 后出错：{_error_text(error)}\n"
+            self.report._fail(name, f"批大小从 {n} 换成 {n2} 后出错：{_error_text(error)}\n"
                                "是不是按第一次的批大小预先分配了数组？")
             return
         grads = list(result) if isinstance(result, tuple | list) else [result]
         bad = [f"d{a} {shape(g)}（应为 {shape(x)}）" for a, x, g in zip(self.names, xs, grads, strict=False)
                if g is not None and np.shape(g) != x.shape and a not in self.bad_shapes]
         if bad:
-            self.report.failed(name, f"批大小从 {n} 换成 {n2} 后梯度形状不对：{'、'.join(bad)}")
+            self.report._fail(name, f"批大小从 {n} 换成 {n2} 后梯度形状不对：{'、'.join(bad)}")
         else:
-            self.report.passed(name, f"{n} → {n2}")
+            self.report._pass(name, f"{n} → {n2}")
 
 
 # -- 用法检查（出错直接抛出） ----------------------------------------------------

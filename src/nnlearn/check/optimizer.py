@@ -90,7 +90,7 @@ class _OptimizerCheck:
             try:
                 self.opt.update(plist, glist)
             except Exception as error:
-                self.report.failed("update", f"第 {step} 步 update 出错：{type(error).__name__}: {error}")
+                self.report._fail("update", f"第 {step} 步 update 出错：{type(error).__name__}: {error}")
                 return
             if in_place is None and [id(p) for p in plist] != ids:
                 i = next(i for i, p in enumerate(plist) if id(p) != ids[i])
@@ -144,27 +144,27 @@ class _OptimizerCheck:
         """按固定顺序写报告：就地更新、不改梯度、状态按参数、与参照比较。"""
         for name, problem in (("update 就地修改参数", in_place), ("update 不改动 grads", grads_kept)):
             if problem is None:
-                self.report.passed(name)
+                self.report._pass(name)
             else:
-                self.report.failed(name, problem)
+                self.report._fail(name, problem)
         frozen = list(SHAPES).index(FROZEN)
         change = first_change(self.problem.start[FROZEN], params[frozen])
         if in_place is not None:
             return  # 参数没有就地更新：后面几项都无从谈起
         if change is not None:
             idx, old, new = change
-            self.report.failed("状态按参数分开保存", (
+            self.report._fail("状态按参数分开保存", (
                 f"{FROZEN} 的梯度一直是 0，却被更新了：{coord(FROZEN, idx)} 从 {number(old)} 变成 {number(new)}\n"
                 "动量、平方梯度这类状态要每个参数一份（例如按 params 的下标建列表）"))
         else:
-            self.report.passed("状态按参数分开保存", f"梯度为 0 的 {FROZEN} 没有动")
+            self.report._pass("状态按参数分开保存", f"梯度为 0 的 {FROZEN} 没有动")
         if self.ref is None:
             missing = type(self.opt).__name__
-            self.report.skipped("与参照比较", f"nnlearn.optim 里没有 {missing}，可用 reference= 传入参照")
+            self.report._skip("与参照比较", f"nnlearn.optim 里没有 {missing}，可用 reference= 传入参照")
         elif first_diff is not None:
-            self.report.failed("与参照比较", first_diff)
+            self.report._fail("与参照比较", first_diff)
         else:
-            self.report.passed("与参照比较", f"{STEPS} 步的累计位移相对误差都 ≤ {TOLERANCE:.0e}")
+            self.report._pass("与参照比较", f"{STEPS} 步的累计位移相对误差都 ≤ {TOLERANCE:.0e}")
 
 
 def _require_optimizer(obj: Any, what: str) -> None:

@@ -51,13 +51,13 @@ class CheckReport:
     def verdict(self) -> str:
         return "全部通过" if self.ok else f"发现 {len(self.problems)} 个问题"
 
-    def passed(self, name: str, detail: str = "") -> None:
+    def _pass(self, name: str, detail: str = "") -> None:
         self.steps.append(Step(name, PASSED, detail))
 
-    def skipped(self, name: str, detail: str) -> None:
+    def _skip(self, name: str, detail: str) -> None:
         self.steps.append(Step(name, SKIPPED, detail))
 
-    def failed(self, name: str, *problems: str) -> None:
+    def _fail(self, name: str, *problems: str) -> None:
         """记下一项失败；每个问题单独计数。"""
         self.steps.append(Step(name, FAILED, f"见问题 {len(self.problems) + 1}"))
         self.problems.extend(problems)
