@@ -142,7 +142,11 @@ class TrainConfig:
 
 
 def _show(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """浮点数尽量短（1.0 → 1），但不丢位：命令要能逐位复现。"""
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 def train(config: TrainConfig, x: Any = None, t: Any = None, *, x_val: Any = None,
