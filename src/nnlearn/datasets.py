@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlearn.validation import positive_int, seed_value
+
 __all__ = ["load_spiral"]
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    """参数必须是正整数（bool 不算）。"""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} 应为正整数，收到 {type(value).__name__}：{value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} 应为正整数，收到 {value}")
-    return int(value)
 
 
 def load_spiral(seed: int = 1984, n_per_class: int = 100,
@@ -36,9 +29,9 @@ def load_spiral(seed: int = 1984, n_per_class: int = 100,
     >>> t.sum(axis=0).tolist()
     [100, 100, 100]
     """
-    n = _check_positive_int("n_per_class", n_per_class)
-    c = _check_positive_int("n_classes", n_classes)
-    rng = np.random.default_rng(seed)
+    n = positive_int("n_per_class", n_per_class)
+    c = positive_int("n_classes", n_classes)
+    rng = np.random.default_rng(seed_value("seed", seed))
 
     x = np.zeros((n * c, 2), dtype=np.float64)
     t = np.zeros((n * c, c), dtype=np.int64)

@@ -65,6 +65,8 @@ def test_global_rng_untouched():
         ({"n_classes": -1}, ValueError, "n_classes"),
         ({"n_per_class": 2.5}, TypeError, "n_per_class"),
         ({"n_classes": True}, TypeError, "n_classes"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
     ],
 )
 def test_bad_arguments(kwargs, exc, match):
