@@ -17,20 +17,15 @@
 
 from __future__ import annotations
 
-import functools
-import gzip
-import io
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from site_browser import ROOT, RecordedPage, new_recorded_page
+from site_browser import ROOT, RecordedPage, new_recorded_page, serve_directory
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -78,50 +73,11 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt", ".xml", ".map")
-
-
-class _SiteHandler(SimpleHTTPRequestHandler):
-    """静态文件服务器；文本类文件按 gzip 发送，和 GitHub Pages 等真实托管一样。
-
-    这样浏览器里量到的传输量就是读者真正下载的字节数。
-    """
-
-    def log_message(self, format: str, *args: object) -> None:  # 安静
-        pass
-
-    def send_head(self):  # type: ignore[override]
-        path = Path(self.translate_path(self.path))
-        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
-        if path.is_dir():
-            if not url_path.endswith("/"):
-                return super().send_head()  # 基类负责重定向到带斜杠的地址
-            path = path / "index.html"
-        if not ("gzip" in self.headers.get("Accept-Encoding", "")
-                and path.is_file() and path.suffix in COMPRESSIBLE):
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
 @pytest.fixture(scope="session")
 def site_url(site_dir: Path) -> Iterator[str]:
     """站点的本地地址，形如 ``http://127.0.0.1:PORT/``。"""
-    handler = functools.partial(_SiteHandler, directory=str(site_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_directory(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

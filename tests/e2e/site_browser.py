@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gzip
+import io
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -65,3 +72,49 @@ def new_recorded_page(browser: object, base_url: str, **context_args: object) ->
         if message.type == "error" else None)
     page.on("pageerror", lambda error: recorded.console_errors.append(f"pageerror: {error}"))
     return recorded
+
+
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt", ".xml", ".map")
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """静态文件服务器；文本类文件按 gzip 发送，和 GitHub Pages 等真实托管一样。
+
+    这样浏览器里量到的传输量就是读者真正下载的字节数。
+    """
+
+    def log_message(self, format: str, *args: object) -> None:  # 安静
+        pass
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path.is_dir():
+            if not url_path.endswith("/"):
+                return super().send_head()  # 基类负责重定向到带斜杠的地址
+            path = path / "index.html"
+        if not ("gzip" in self.headers.get("Accept-Encoding", "")
+                and path.is_file() and path.suffix in COMPRESSIBLE):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@contextlib.contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """在 127.0.0.1 的随机端口上提供一个目录，给出它的地址（``http://127.0.0.1:PORT/``）。"""
+    handler = functools.partial(_SiteHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
