@@ -311,3 +311,37 @@ def test_bad_use_raises_clear_chinese_errors():
         check_layer(ReaderAdd(), X)
     with pytest.raises(ValueError, match="seed"):
         check_layer(Sigmoid(), X, seed=-1)
+
+
+def test_a_model_whose_backward_returns_none_is_checked_on_its_parameters():
+    from nnlearn.models import TwoLayerNet
+
+    net = TwoLayerNet(2, 5, 3, seed=0)
+    report = check_layer(net, rng.standard_normal((6, 2)), t=np.array([0, 1, 2, 0, 1, 2]))
+    assert report.ok, str(report)
+    assert set(report.errors) == set(net.param_names)
+    assert "[跳过] backward 的返回值：返回 None" in str(report)
+
+
+def test_a_parameterless_layer_returning_none_is_a_problem():
+    class NoGradient(ReaderSigmoid):
+        def backward(self, dout):
+            if self.out is None:
+                raise RuntimeError("请先调用 forward")
+
+    assert single_problem(check_layer(NoGradient(), X)) == "backward 没有返回 dx（收到 None）"
+
+
+class BigSigmoid(ReaderSigmoid):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        dx[-1, -1] += 1.0  # 只错一个坐标
+        return dx
+
+
+def test_a_wrong_coordinate_that_sampling_misses_is_caught_along_a_random_direction():
+    x = rng.standard_normal((40, 30))  # 1200 个元素：只抽 50 个坐标
+    report = check_layer(BigSigmoid(), x)
+    problem = single_problem(report)
+    assert problem.startswith("dx 与数值梯度不符：x 的形状 (40, 30)")
+    assert "沿随机方向的导数" in problem and "抽查的 50 个坐标都对" in problem

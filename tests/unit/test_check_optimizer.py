@@ -131,3 +131,19 @@ def test_bad_use_raises():
         check_optimizer(object())
     with pytest.raises(TypeError, match="reference 应有 update"):
         check_optimizer(optim.SGD(), reference=object())
+
+
+class WeightDecaySGD:
+    def __init__(self, lr=0.1, decay=0.1):
+        self.inner, self.lr, self.decay = optim.SGD(lr), lr, decay
+
+    def update(self, params, grads):
+        self.inner.update(params, [g + self.decay * p for p, g in zip(params, grads, strict=True)])
+
+
+def test_a_parameter_with_zero_gradient_that_moves_is_reported_unless_the_reference_moves_it_too():
+    alone = check_optimizer(WeightDecaySGD())
+    assert alone.problems[0].startswith("z 的梯度一直是 0，却被更新了")
+    report = check_optimizer(WeightDecaySGD(), reference=WeightDecaySGD())
+    assert report.ok, str(report)
+    assert "[跳过] 状态按参数分开保存：参照也移动了" in str(report)

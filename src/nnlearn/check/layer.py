@@ -187,6 +187,10 @@ class _LayerCheck:
         if result is None and getattr(self.layer, "input_grad", True) is False:
             self.report._skip(name, "input_grad=False：这一层不计算对输入的梯度")
             return [None] * n
+        if result is None and self.params:
+            # 模型（如 TwoLayerNet）最底层不算输入的梯度：只检查参数
+            self.report._skip(name, "返回 None：不检查输入的梯度，只检查参数")
+            return [None] * n
         grads = list(result) if isinstance(result, tuple | list) else [result]
         if len(grads) != n:
             expect = "一个梯度 dx" if n == 1 else f"{n} 个梯度（依次对应 {', '.join(self.names)}）"

@@ -106,7 +106,7 @@ class _OptimizerCheck:
                 self.problem.gradients(ref_params, ref_grads)
                 self.ref.update(ref_params, ref_grads)
                 first_diff = self._compare(step, names, params, ref_params)
-        self._finish(in_place, grads_kept, params, first_diff)
+        self._finish(in_place, grads_kept, params, first_diff, ref_params)
 
     @staticmethod
     def _grads_changed(step: int, names: list[str], saved: list[np.ndarray],
@@ -140,7 +140,7 @@ class _OptimizerCheck:
         return None
 
     def _finish(self, in_place: str | None, grads_kept: str | None, params: list[np.ndarray],
-                first_diff: str | None) -> None:
+                first_diff: str | None, ref_params: list[np.ndarray]) -> None:
         """按固定顺序写报告：就地更新、不改梯度、状态按参数、与参照比较。"""
         for name, problem in (("update 就地修改参数", in_place), ("update 不改动 grads", grads_kept)):
             if problem is None:
@@ -151,11 +151,15 @@ class _OptimizerCheck:
         change = first_change(self.problem.start[FROZEN], params[frozen])
         if in_place is not None:
             return  # 参数没有就地更新：后面几项都无从谈起
-        if change is not None:
+        ref_moves = self.ref is not None and first_change(self.problem.start[FROZEN], ref_params[frozen]) is not None
+        if ref_moves:
+            self.report._skip("状态按参数分开保存", f"参照也移动了梯度为 0 的 {FROZEN}（如权重衰减），由逐步比较判断")
+        elif change is not None:
             idx, old, new = change
             self.report._fail("状态按参数分开保存", (
                 f"{FROZEN} 的梯度一直是 0，却被更新了：{coord(FROZEN, idx)} 从 {number(old)} 变成 {number(new)}\n"
-                "动量、平方梯度这类状态要每个参数一份（例如按 params 的下标建列表）"))
+                "动量、平方梯度这类状态要每个参数一份（例如按 params 的下标建列表）；\n"
+                "若这是权重衰减这类不依赖梯度的更新，请用 reference= 传一个同样更新的参照"))
         else:
             self.report._pass("状态按参数分开保存", f"梯度为 0 的 {FROZEN} 没有动")
         if self.ref is None:
