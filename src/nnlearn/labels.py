@@ -50,9 +50,8 @@ def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
     """
     t = asarray(t)
     n_classes, batch = shape[-1], tuple(shape[:-1])
-    if t.dtype.kind in "iu" and t.shape == batch:  # 最常见的情形：整数类别，两次归约就查完
-        # ufunc 的 reduce 直接调用，省掉 t.min() 外层的 Python 包装
-        if t.size and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= n_classes):
+    if t.dtype.kind in "iu" and t.shape == batch:  # 最常见的情形：整数类别，一次归约就查完
+        if t.size and _out_of_range(t, n_classes):
             _check_range(t, n_classes)
         return "index", t
     t = real_array("标签 t（整数类别或概率分布）", t)
@@ -63,6 +62,20 @@ def check_labels(t: ArrayLike, shape: tuple[int, ...]) -> tuple[LabelKind, Any]:
     if t.shape == tuple(shape):
         return "dist", _check_distribution(t)
     raise ValueError(_shape_problem(t, shape))
+
+
+def _out_of_range(t: Any, n_classes: int) -> bool:
+    """整数标签有没有落在 ``[0, C)`` 之外。
+
+    有符号整数按同宽的无符号数看，负数就变成至少 $2^{b-1}$ 的大数：只要 ``C`` 不超过它，
+    一次最大值归约就同时查出负数和越界（常见的 int64 总是如此）。否则取最小值、最大值两次归约。
+    """
+    bits = 8 * t.dtype.itemsize
+    if t.dtype.kind == "i" and n_classes <= 2 ** (bits - 1):
+        t = t.view(f"u{t.dtype.itemsize}")
+    elif t.dtype.kind == "i" and np.minimum.reduce(t) < 0:
+        return True
+    return bool(np.maximum.reduce(t) >= n_classes)
 
 
 def _check_range(t: Any, n_classes: int) -> None:

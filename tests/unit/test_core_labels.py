@@ -46,3 +46,19 @@ def test_label_distribution_one_hot_and_dtype():
     soft = np.array([[0.5, 0.5, 0.0]])
     np.testing.assert_array_equal(label_distribution(soft, np.zeros((1, 3))), soft)
     assert label_distribution(soft, np.zeros((1, 3), np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32])
+@pytest.mark.parametrize("n_classes", [3, 200, 40000])
+def test_range_check_finds_negative_and_too_large_labels_for_every_int_dtype(dtype, n_classes):
+    """一次归约的越界检查（负数按无符号数看）在每种整数宽度下都查得出两端。"""
+    from nnlearn.labels import check_labels
+
+    info = np.iinfo(dtype)
+    for bad in (-1, info.min, n_classes):
+        if not info.min <= bad <= info.max or 0 <= bad < n_classes:  # 该 dtype 存不下，或本来就合法
+            continue
+        with pytest.raises(ValueError, match="越界"):
+            check_labels(np.array([0, bad], dtype=dtype), (2, n_classes))
+    top = min(n_classes - 1, info.max)
+    assert check_labels(np.array([0, top], dtype=dtype), (2, n_classes))[0] == "index"
