@@ -1,4 +1,4 @@
-"""MkDocs 钩子：构建时由 ``nnlearn.plotting`` 画出站点上的每一张图。
+"""MkDocs 钩子：构建时画出站点上的每一张图（页面 → ``hooks/figure_specs/<页面>.py`` → nnlearn 的对象）。
 
 ``hooks/figure_specs/*.py`` 里的每个模块可以定义：
 
@@ -7,10 +7,18 @@
 - ``SNIPPETS``：``{"precision.md": 返回 Markdown 文本的函数}`` → 写到 ``.cache/generated/``，
   页面用 ``--8<-- "generated/precision.md"`` 把它放进正文（``.cache`` 在 snippets 的 base_path 上）。
 
+- ``DEPENDS``：``["docs/learning/*.md"]``（相对仓库根目录的 glob）：这些文件也算进缓存键，
+  给读页面内容而不是 import 模块的 spec 用。
+
 图不进仓库，也就不会过时：任何一张画不出来，构建就失败并指出是哪个模块的哪张图。
 生成结果缓存在 ``.cache/figures/``，键是该 spec 文件、它（经 import 语句，递归地）用到的
-``src/nnlearn`` 源文件和 ``benchmarks/results/`` 数据的哈希：热构建不必重画，相关源码一改，
-图自动重画，无关的改动不会让整个游乐场重新训练。
+``src/nnlearn``、站点辅助模块（``hooks/figure_kit/``）与 ``benchmarks/`` 源文件、``DEPENDS``
+的文件和 ``benchmarks/results/`` 数据的哈希：热构建不必重画，相关源码一改，图自动重画，
+无关的改动不会让整个游乐场重新训练。
+
+图按 2 倍像素保存（``figure.dpi`` 的两倍），页面里的 ``<img>`` 由本钩子补上
+``width``/``height``（CSS 像素 = 图片像素的一半）和 ``srcset="… 2x"``：图按设计的尺寸显示，
+高分屏上也清晰。
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import importlib.util
 import io
 import logging
 import re
+import struct
 import sys
 import time
 from collections.abc import Callable
@@ -36,8 +45,12 @@ from mkdocs.structure.files import File, Files
 log = logging.getLogger("mkdocs.hooks.figures")
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_DIR = ROOT / "hooks" / "figure_specs"
+HOOKS_DIR = ROOT / "hooks"
+SPEC_DIR = HOOKS_DIR / "figure_specs"
 PACKAGE_DIR = ROOT / "src" / "nnlearn"
+# spec 能导入的三处源码：包 nnlearn（src/）、站点辅助模块（hooks/figure_kit）、基准的公共部分
+SOURCE_ROOTS = {"nnlearn": ROOT / "src", "figure_kit": HOOKS_DIR, "benchmarks": ROOT}
+SCALE = 2  # 保存的像素是 CSS 尺寸的几倍
 CACHE_DIR = ROOT / ".cache" / "figures"
 GENERATED_DIR = ROOT / ".cache" / "generated"
 RESULTS_DIR = ROOT / "benchmarks" / "results"  # 有的图读实测数据：数据变了也要重画
@@ -48,6 +61,10 @@ _SITE_OUTPUTS: dict[str, bytes] = {}
 # 页面 HTML 里真正用到的图（名字）：画了却没有任何页面显示，多半是图片语法没被解析。
 _SHOWN: set[str] = set()
 _FIGURE_SRC = re.compile(rf'<img[^>]+src="[^"]*\b{FIGURE_DIR}/([^"/]+)"')
+# 图片标签与它的 src（figures/ 下任意一层）：用来补 width/height/srcset
+_IMG_TAG = re.compile(rf'<img\b[^>]*\bsrc="([^"]*\b{FIGURE_DIR}/([^"]+\.png))"[^>]*>')
+# 每张生成的 PNG 在页面上的 CSS 尺寸（宽, 高）
+_SIZES: dict[str, tuple[int, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -68,14 +85,24 @@ class Output:
 
 
 def _fresh_package() -> None:
-    """``mkdocs serve`` 重建时丢掉已导入的 nnlearn，让改过的源码生效。"""
-    for name in [n for n in sys.modules if n == "nnlearn" or n.startswith("nnlearn.")]:
+    """``mkdocs serve`` 重建时丢掉已导入的 nnlearn 与站点辅助模块，让改过的源码生效。"""
+    tops = {*SOURCE_ROOTS, "nnlearn_figure_specs"}
+    for name in [n for n in sys.modules if n.split(".")[0] in tops]:
         del sys.modules[name]
-    for name in [n for n in sys.modules if n.startswith("nnlearn_figure_specs.")]:
-        del sys.modules[name]
+
+
+def _importable_site_modules() -> None:
+    """spec 要能 ``import figure_kit``（hooks/）与 ``import benchmarks.common``（仓库根目录）。
+
+    MkDocs 只在载入钩子文件的那一刻把 hooks/ 放进 sys.path，所以每次载入 spec 前都确认一遍。
+    """
+    for path in (str(HOOKS_DIR), str(ROOT)):
+        if path not in sys.path:
+            sys.path.append(path)
 
 
 def _load_spec(path: Path) -> ModuleType:
+    _importable_site_modules()
     name = "nnlearn_figure_specs." + path.stem.replace("-", "_")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -95,6 +122,11 @@ def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
     seen: dict[tuple[str, str], Output] = {}
     for path in sorted(spec_dir.glob("*.py")):
         module = _load_spec(path)
+        depends = getattr(module, "DEPENDS", [])
+        if isinstance(depends, str) or not all(isinstance(p, str) for p in depends):
+            raise PluginError(f"{path.relative_to(ROOT)} 的 DEPENDS 应是字符串（glob）的列表，"
+                              f"收到 {depends!r}")
+        _DECLARED[path] = list(depends)
         for kind in ("FIGURES", "ASSETS", "SNIPPETS"):
             table = getattr(module, kind, {})
             if not isinstance(table, dict):
@@ -114,8 +146,11 @@ def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
 
 
 def _module_file(module: str) -> Path | None:
-    """``nnlearn.a.b`` → ``src/nnlearn/a/b.py``（或包的 ``__init__.py``）。"""
-    base = PACKAGE_DIR.parent.joinpath(*module.split("."))
+    """``nnlearn.a.b`` → ``src/nnlearn/a/b.py``（或包的 ``__init__.py``）；其他两处同理。"""
+    root = SOURCE_ROOTS.get(module.split(".")[0])
+    if root is None:
+        return None
+    base = root.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
@@ -123,7 +158,7 @@ def _module_file(module: str) -> Path | None:
 
 
 def _imported_modules(path: Path, module: str | None) -> set[str]:
-    """一个文件里 import 的 nnlearn 模块（含相对导入，含 ``from pkg import 子模块``）。"""
+    """一个文件里 import 的本仓库模块（nnlearn、figure_kit、benchmarks；含相对导入与子模块）。"""
     tree = ast.parse(path.read_bytes(), filename=str(path))
     package = None
     if module is not None:
@@ -141,11 +176,11 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
                 name = node.module or ""
             found.add(name)
             found.update(f"{name}.{alias.name}" for alias in node.names)
-    return {n for n in found if n == "nnlearn" or n.startswith("nnlearn.")}
+    return {n for n in found if n.split(".")[0] in SOURCE_ROOTS}
 
 
 def dependency_files(spec: Path) -> list[Path]:
-    """spec 直接或间接用到的 nnlearn 源文件（逐个读 import 语句，不执行代码）。"""
+    """spec 直接或间接用到的本仓库源文件（逐个读 import 语句，不执行代码）。"""
     seen: dict[str, Path] = {}
     todo = sorted(_imported_modules(spec, None))
     while todo:
@@ -160,11 +195,21 @@ def dependency_files(spec: Path) -> list[Path]:
     return sorted(set(seen.values()))
 
 
+# 各 spec 的 DEPENDS（载入 spec 时记下；它可以是算出来的列表，不必是字面量）
+_DECLARED: dict[Path, list[str]] = {}
+
+
+def declared_files(spec: Path) -> list[Path]:
+    """spec 用 ``DEPENDS = ["docs/learning/*.md", ...]`` 声明的文件（相对仓库根目录的 glob）。"""
+    return sorted({p for pattern in _DECLARED.get(spec, []) for p in ROOT.glob(pattern)
+                   if p.is_file()})
+
+
 def spec_digest(spec: Path) -> str:
-    """spec 文件、它用到的 nnlearn 源文件、benchmarks/results 里的数据合起来的哈希。"""
+    """spec 文件、它用到的源文件、DEPENDS 声明的文件、benchmarks/results 数据合起来的哈希。"""
     digest = hashlib.sha256()
     extra = sorted(RESULTS_DIR.glob("*")) if RESULTS_DIR.is_dir() else []
-    for path in [spec, *dependency_files(spec), *extra]:
+    for path in [spec, *dependency_files(spec), *declared_files(spec), *extra]:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
@@ -203,7 +248,7 @@ def render(output: Output) -> bytes:
         if not output.name.endswith(".png"):
             raise PluginError(f"{output.describe()}：图的名字应以 .png 结尾")
         buffer = io.BytesIO()
-        result.savefig(buffer, format="png", dpi=result.get_dpi(),
+        result.savefig(buffer, format="png", dpi=SCALE * result.get_dpi(),
                        metadata={"Software": None})  # 不写版本号：同样的图得到同样的字节
         return buffer.getvalue()
     if isinstance(result, str):
@@ -256,6 +301,10 @@ def on_pre_build(config: MkDocsConfig) -> None:
                 target.write_bytes(contents[output])
     _SITE_OUTPUTS.clear()
     _SITE_OUTPUTS.update({o.site_path: contents[o] for o in outputs if o.kind != "SNIPPETS"})
+    _SIZES.clear()
+    _SIZES.update({path.removeprefix(f"{FIGURE_DIR}/"): css_size(data)
+                   for path, data in _SITE_OUTPUTS.items()
+                   if path.startswith(f"{FIGURE_DIR}/") and path.endswith(".png")})
     log.info("图与生成文件：%d 个（本次重画 %d 个，用时 %.1f s）",
              len(outputs), drawn, time.perf_counter() - started)
 
@@ -270,9 +319,31 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def css_size(png: bytes) -> tuple[int, int]:
+    """PNG 在页面上的 CSS 尺寸：图片像素（读文件头 IHDR）除以 ``SCALE``。"""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise PluginError("生成的 .png 不是 PNG 文件")
+    width, height = struct.unpack(">II", png[16:24])
+    return round(width / SCALE), round(height / SCALE)
+
+
+def sized_images(html: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """给指向生成图的 ``<img>`` 补上 width/height 与 ``srcset="… 2x"``（已有的属性不动）。"""
+    def add(match: re.Match[str]) -> str:
+        tag, src, name = match.group(0), match.group(1), match.group(2)
+        if name not in sizes or re.search(r"\s(width|srcset)=", tag):
+            return tag
+        width, height = sizes[name]
+        attrs = f' width="{width}" height="{height}" srcset="{src} {SCALE}x"'
+        end = -2 if tag.endswith("/>") else -1
+        return tag[:end].rstrip() + attrs + tag[end:]
+
+    return _IMG_TAG.sub(add, html)
+
+
 def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
     _SHOWN.update(_FIGURE_SRC.findall(html))
-    return html
+    return sized_images(html, _SIZES)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -26,7 +26,7 @@ def _network():
              for i, (name, kind) in enumerate(zip(names, kinds, strict=True))]
     edges = [GraphEdge(f"n{i}", f"n{i + 1}", forward=f"({shapes[i][0]}, {shapes[i][1]})")
              for i in range(len(shapes))]
-    return draw_graph(nodes, edges, title="TwoLayerNet：得分 s 由三层依次算出", figsize=(9.0, 2.2),
+    return draw_graph(nodes, edges, title="TwoLayerNet：得分 s 由三层依次算出", figsize=(6.8, 2.0),
                       legend=False)
 
 

@@ -1,6 +1,207 @@
-"""1.3.6 权重的更新：学习率的影响与各优化器的路径。"""
+r"""1.3.6 权重的更新：学习率的影响与各优化器的路径。
 
-from nnlearn.plotting.optimizers import learning_rate_paths, optimizer_paths
+所有路径都由 ``nnlearn.optim`` 里真正的优化器走出来（:func:`descend` 就是训练循环的骨架：
+求梯度、``update``、重复，只是“损失”换成了一个能画出来的函数）：图里画的就是包里的代码
+做的事。两个玩具函数及其解析梯度：一维抛物线 $f(x) = x^2$；书中的“碗”
+$f(x, y) = \frac{1}{20}x^2 + y^2$，沿 $x$ 很平、沿 $y$ 很陡，最能看出 SGD 的之字形。
+版面按正文栏的宽度（约 7 英寸）设计，每行最多两张子图。
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlearn.optim import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSprop
+from nnlearn.plotting.style import COLORS, styled_figure
+
+GradFn = Callable[[np.ndarray], np.ndarray]
+
+#: 比较优化器时的起点（《深度学习入门》第 6 章的比较用的也是它）。
+BOWL_START = (-7.0, 2.0)
+#: 页面上的代码块跑的四个学习率；图里每个一张子图，一个都不少。
+LEARNING_RATES = (0.05, 0.3, 0.9, 1.05)
+
+
+def parabola(x: np.ndarray) -> np.ndarray:
+    """一维抛物线 $f(x) = x^2$，最小值在 0。"""
+    return np.asarray(x, dtype=np.float64) ** 2
+
+
+def parabola_grad(x: np.ndarray) -> np.ndarray:
+    """抛物线的导数 $2x$。"""
+    return 2.0 * np.asarray(x, dtype=np.float64)
+
+
+def bowl(p: np.ndarray) -> np.ndarray:
+    r"""$f(x, y) = \frac{1}{20}x^2 + y^2$；``p`` 的最后一维是 ``(x, y)``。"""
+    p = _as_points(p, "p")
+    return p[..., 0] ** 2 / 20.0 + p[..., 1] ** 2
+
+
+def bowl_grad(p: np.ndarray) -> np.ndarray:
+    r"""碗的梯度 $(\frac{x}{10}, 2y)$，形状与 ``p`` 相同。
+
+    >>> bowl_grad(np.array([-7.0, 2.0])).tolist()
+    [-0.7, 4.0]
+    """
+    p = _as_points(p, "p")
+    return np.stack([p[..., 0] / 10.0, 2.0 * p[..., 1]], axis=-1)
+
+
+def _as_points(p: np.ndarray, name: str) -> np.ndarray:
+    """碗函数的输入：最后一维必须是 2（x 和 y）。"""
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape[-1] != 2:
+        raise ValueError(f"{name} 的最后一维应为 2（x, y），收到形状 {arr.shape}")
+    return arr
+
+
+def descend(optimizer: Optimizer, grad: GradFn, start: Sequence[float] | float,
+            steps: int) -> np.ndarray:
+    """从 ``start`` 出发，用 ``optimizer`` 按 ``grad`` 走 ``steps`` 步，返回走过的点。
+
+    返回形状 ``(steps + 1, d)``：第 0 行是起点。这正是训练循环的骨架——
+    求梯度、``update``、重复——只是“损失”换成了一个能画出来的函数。
+
+    >>> path = descend(SGD(lr=0.25), parabola_grad, 4.0, steps=2)
+    >>> path[:, 0].tolist()
+    [4.0, 2.0, 1.0]
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            "optimizer 应为 nnlearn.optim 的优化器（如 SGD(lr=0.1)），"
+            f"收到 {type(optimizer).__name__}"
+        )
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps 应为正整数，收到 {steps!r}")
+    point = np.atleast_1d(np.array(start, dtype=np.float64))
+    if point.ndim != 1 or not np.all(np.isfinite(point)):
+        raise ValueError(f"start 应为有限实数或一维坐标，收到 {start!r}")
+    params = [point]
+    path = [point.copy()]
+    for k in range(1, int(steps) + 1):
+        # 发散时先让 NumPy 安静地算出 inf，再由下面给出说得清原因的错误
+        with np.errstate(over="ignore", invalid="ignore"):
+            optimizer.update(params, [np.asarray(grad(point), dtype=np.float64)])
+        if not np.all(np.isfinite(point)):
+            raise ValueError(
+                f"{type(optimizer).__name__} 在第 {k} 步发散到了无穷大"
+                f"（学习率 {getattr(optimizer, 'lr', '?')}）：请减小学习率或步数"
+            )
+        path.append(point.copy())
+    return np.array(path)
+
+
+def default_optimizers() -> dict[str, Optimizer]:
+    """比较用的五个优化器。
+
+    前四个的学习率取自《深度学习入门》的比较（SGD 0.95、Momentum 0.1、AdaGrad 1.5、Adam 0.3），
+    那里没有比较 RMSprop，这里取 0.1：它第一步恰好移动 ``10·lr``，0.1 让路径看得清。
+
+    每次调用都新建对象：优化器有状态，不能在两条路径之间共用。
+    """
+    return {
+        "SGD": SGD(lr=0.95),
+        "Momentum": Momentum(lr=0.1),
+        "AdaGrad": AdaGrad(lr=1.5),
+        "RMSprop": RMSprop(lr=0.1),
+        "Adam": Adam(lr=0.3),
+    }
+
+
+def _label(name: str, optimizer: Optimizer) -> str:
+    lr = getattr(optimizer, "lr", None)
+    return f"{name}（η={lr:g}）" if lr is not None else name
+
+
+def optimizer_paths(optimizers: Mapping[str, Optimizer] | None = None, *,
+                    start: Sequence[float] = BOWL_START, steps: int = 30) -> Figure:
+    r"""在 $f(x, y) = \frac{1}{20}x^2 + y^2$ 的等高线上画出每个优化器走过的路径。
+
+    每个优化器一张子图，每行两张：放进正文栏时不必缩小，字也就不会变小。
+    """
+    opts = dict(default_optimizers() if optimizers is None else optimizers)
+    if not opts:
+        raise ValueError("optimizers 不能为空：至少给一个，例如 {'SGD': SGD(lr=0.95)}")
+    paths = {name: descend(opt, bowl_grad, start, steps) for name, opt in opts.items()}
+    ncols = 1 if len(opts) == 1 else 2
+    nrows = -(-len(opts) // ncols)
+    fig, axes = styled_figure(nrows, ncols, figsize=(6.8, 2.55 * nrows + 0.5), squeeze=False,
+                              sharex=True, sharey=True)
+    # 画布范围：书里的 [-10, 10] × [-5, 5]，路径跑出去时再放大。
+    every = np.concatenate(list(paths.values()))
+    xmax = max(10.0, float(np.abs(every[:, 0]).max()) * 1.1)
+    ymax = max(5.0, float(np.abs(every[:, 1]).max()) * 1.1)
+    gx, gy = np.meshgrid(np.linspace(-xmax, xmax, 201), np.linspace(-ymax, ymax, 201))
+    z = bowl(np.stack([gx, gy], axis=-1))
+    levels = np.array([0.25, 1, 2, 4, 7, 11, 16, 22]) * max(1.0, ymax / 5.0) ** 2
+
+    flat = axes.ravel()
+    for ax, (name, path), opt in zip(flat, paths.items(), opts.values(), strict=False):
+        ax.contour(gx, gy, z, levels=levels, colors="0.6", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=COLORS[3], markersize=3, linewidth=1.2,
+                label="路径")
+        ax.plot(path[0, 0], path[0, 1], "s", color="black", markersize=6, label="起点")
+        ax.plot(0, 0, "+", color="black", markersize=12, markeredgewidth=2, label="最小值")
+        ax.set_title(_label(name, opt))
+        ax.set_xlim(-xmax, xmax)
+        ax.set_ylim(-ymax, ymax)
+        ax.grid(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("y")
+    spare = flat[len(paths):]
+    for ax in spare:
+        ax.axis("off")
+    for ax in flat[len(paths) - ncols:len(paths)]:  # 空格上方那张也要有横轴刻度
+        ax.tick_params(labelbottom=True)
+        ax.set_xlabel("x")
+    # 图例放进空出来的格子；没有空格时放在第一张子图里
+    handles, labels = flat[0].get_legend_handles_labels()
+    if len(spare):
+        spare[0].legend(handles, labels, loc="center", frameon=False)
+    else:
+        flat[0].legend(loc="lower right")
+    fig.suptitle(f"从 ({start[0]:g}, {start[1]:g}) 出发走 {steps} 步")
+    return fig
+
+
+def learning_rate_paths(lrs: Sequence[float] = LEARNING_RATES, *, start: float = 4.0,
+                        steps: int = 10) -> Figure:
+    """在 $f(x) = x^2$ 上用 SGD 以不同学习率各走 ``steps`` 步，每个学习率一张子图（每行两张）。
+
+    学习率太小时点挪得很慢；合适时几步就到谷底；偏大时来回振荡；太大时越跳越远。
+    """
+    if len(lrs) == 0:
+        raise ValueError("lrs 不能为空：至少给一个学习率")
+    paths = [descend(SGD(lr=lr), parabola_grad, start, steps)[:, 0] for lr in lrs]
+    reach = max(abs(start), *(float(np.abs(p).max()) for p in paths)) * 1.1
+    ncols = 1 if len(lrs) == 1 else 2
+    nrows = -(-len(lrs) // ncols)
+    fig, axes = styled_figure(nrows, ncols, figsize=(6.8, 2.6 * nrows + 0.5), squeeze=False,
+                              sharex=True, sharey=True)
+    xs = np.linspace(-reach, reach, 200)
+    flat = axes.ravel()
+    for ax, lr, path in zip(flat, lrs, paths, strict=False):
+        ax.plot(xs, parabola(xs), color="0.6", linewidth=1.2)
+        ax.plot(path, parabola(path), "o-", color=COLORS[3], markersize=4, linewidth=1.0)
+        ax.plot(path[0], parabola(path[0]), "s", color="black", markersize=6)
+        ax.set_title(f"η = {lr:g}，第 {steps} 步 x = {path[-1]:.3g}")
+    for ax in flat[len(lrs):]:
+        ax.set_visible(False)
+    for ax in flat[len(lrs) - ncols:len(lrs)]:
+        ax.tick_params(labelbottom=True)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("f(x) = x²")
+    fig.suptitle(f"SGD 在 f(x) = x² 上从 x = {start:g} 出发走 {steps} 步（黑色方块是起点）")
+    return fig
+
 
 FIGURES = {
     "update-learning-rate.png": learning_rate_paths,

@@ -10,9 +10,7 @@ from matplotlib.quiver import Quiver
 from nnlearn.plotting.calculus import (
     ChainLink,
     chain_values,
-    difference_errors,
     plot_chain,
-    plot_difference_error,
     plot_gradient_field,
     plot_tangents,
     tangent_line,
@@ -46,23 +44,6 @@ def test_plot_tangents_rejects_bad_input() -> None:
         plot_tangents(lambda x: x, [])
     with pytest.raises(ValueError, match="x_range"):
         plot_tangents(lambda x: x, [1.0], x_range=(2.0, 1.0))
-
-
-def test_central_difference_beats_forward_difference() -> None:
-    forward, central = difference_errors(np.exp, np.exp, 1.0, [1e-2, 1e-3, 1e-4])
-    # 前向差分误差 ~ h·f''/2，中心差分 ~ h²·f'''/6
-    assert forward[0] == pytest.approx(1e-2 * np.e / 2, rel=0.05)
-    assert central[0] == pytest.approx(1e-4 * np.e / 6, rel=0.05)
-    assert np.all(central < forward)
-
-
-def test_difference_error_grows_again_for_tiny_h() -> None:
-    forward, _ = difference_errors(np.exp, np.exp, 1.0, [1e-8, 1e-14])
-    assert forward[1] > 100 * forward[0]  # 舍入误差主导
-    fig = plot_difference_error(np.exp, np.exp, 1.0, label="e^x")
-    (ax,) = fig.axes
-    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert len(ax.get_legend().get_texts()) == 2
 
 
 def test_gradient_field_arrows_are_negative_gradient() -> None:

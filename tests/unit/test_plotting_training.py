@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from nnlearn.datasets import load_spiral
-from nnlearn.plotting.training import decision_boundary, loss_curve, spiral_scatter
+from nnlearn.plotting.training import curves, decision_boundary, loss_curve, spiral_scatter
 
 
 class NearestAxisModel:
@@ -113,3 +113,41 @@ def test_figures_render_with_cjk_font(tmp_path):
     out = tmp_path / "s.png"
     fig.savefig(out)
     assert out.stat().st_size > 5_000
+
+
+def test_classes_keep_one_colour_and_shape_with_a_legend():
+    # 全站同一套“类别 → 颜色 + 形状”：散点图、决策边界图都用 style.class_style，并带图例
+    from nnlearn.plotting.style import CLASS_MARKERS, COLORS, class_style
+
+    x, t = load_spiral(n_per_class=5)
+    for fig in (spiral_scatter(x, t), decision_boundary(NearestAxisModel(), x, t, step=0.1)):
+        ax = fig.axes[0]
+        for k, coll in enumerate(ax.collections[-3:]):
+            assert matplotlib.colors.to_hex(coll.get_facecolor()[0]) == COLORS[k]
+        handles = ax.get_legend().legend_handles
+        assert [h.get_marker() for h in handles] == list(CLASS_MARKERS[:3])
+        assert [h.get_label() for h in handles] == ["类别 0", "类别 1", "类别 2"]
+    assert class_style(2) == {"color": COLORS[2], "marker": "s"}
+    with pytest.raises(ValueError, match="类别编号"):
+        class_style(-1)
+
+
+def test_decision_boundary_draws_into_a_given_axes():
+    from nnlearn.plotting.style import styled_figure
+
+    x, t = load_spiral(n_per_class=5)
+    fig, (left, right) = styled_figure(1, 2)
+    assert decision_boundary(NearestAxisModel(), x, t, step=0.1, ax=right, title="右") is fig
+    assert right.get_title() == "右" and not left.collections
+
+
+def test_curves_draws_one_line_per_series():
+    fig = curves({"训练集": [0.5, 0.8, 0.9], "验证集": [0.5, 0.7, 0.75]}, ylabel="准确率")
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.lines] == ["训练集", "验证集"]
+    assert list(ax.lines[1].get_ydata()) == [0.5, 0.7, 0.75]
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    with pytest.raises(ValueError, match="series"):
+        curves({})
+    with pytest.raises(ValueError, match="长度"):
+        curves({"a": [1.0, 2.0]}, x=[1, 2, 3])

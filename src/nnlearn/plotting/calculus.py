@@ -1,4 +1,4 @@
-"""导数与链式法则的图：切线、差分误差、梯度场、复合函数链。
+"""导数与链式法则的图：切线、梯度场、复合函数链。
 
 斜率和梯度一律用 `nnlearn.gradient` 的数值微分求，图上画的就是页面代码算出的数。
 """
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from nnlearn.gradient import numerical_diff, numerical_gradient
-from nnlearn.plotting.style import COLORS, styled_figure
+from nnlearn.plotting.style import COLORS, MAX_WIDTH_IN, styled_figure
 
 ScalarFn = Callable[[float], float]
 
@@ -50,41 +50,7 @@ def plot_tangents(f: ScalarFn, points: Sequence[float], *,
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title("函数曲线与切线：导数就是切线的斜率")
-    ax.legend(loc="upper left", fontsize=9)
-    return fig
-
-
-def difference_errors(f: ScalarFn, df: ScalarFn, x: float,
-                      hs: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """对每个步长 ``h`` 返回前向差分与中心差分相对真实导数 ``df(x)`` 的绝对误差。"""
-    exact = df(x)
-    forward = np.array([abs((f(x + h) - f(x)) / h - exact) for h in hs])
-    central = np.array([abs(float(numerical_diff(f, x, h)) - exact) for h in hs])
-    return forward, central
-
-
-def plot_difference_error(f: ScalarFn, df: ScalarFn, x: float, *,
-                          hs: Sequence[float] | None = None, label: str = "f") -> Figure:
-    """双对数坐标下画出两种差分的误差随步长 ``h`` 的变化。
-
-    误差为 0 的点（恰好算准）在对数轴上画不出来，用机器精度代替，免得折线断开。
-    """
-    hs = np.logspace(-1, -14, 40) if hs is None else np.asarray(hs, dtype=float)
-    forward, central = difference_errors(f, df, x, hs)
-    floor = np.finfo(float).eps
-    fig, ax = styled_figure(figsize=(6.4, 4.2))
-    ax.loglog(hs, np.maximum(forward, floor), "o-", ms=3, label="前向差分 (f(x+h)−f(x))/h")
-    ax.loglog(hs, np.maximum(central, floor), "s-", ms=3,
-              label="中心差分 (f(x+h)−f(x−h))/(2h)")
-    best = hs[int(np.argmin(central))]
-    ax.axvline(best, color="gray", lw=1, ls=":")
-    ax.annotate(f"中心差分最准：h ≈ {best:.0e}", xy=(best, floor), xytext=(8, 8),
-                textcoords="offset points", fontsize=9, color="gray")
-    ax.invert_xaxis()  # 从左到右 h 越来越小，和“让 h 趋近 0”的读法一致
-    ax.set_xlabel("步长 h（向右越来越小）")
-    ax.set_ylabel("与真实导数的绝对误差")
-    ax.set_title(f"数值微分的误差：${label}$ 在 x = {x:g} 处")
-    ax.legend(fontsize=9)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -108,17 +74,17 @@ def plot_gradient_field(f: Callable[[np.ndarray], float], *,
                        for r0, r1 in zip(fine0, fine1, strict=True)])
     contours = ax.contour(fine0, fine1, values, levels=6, colors="gray", linewidths=0.8,
                           alpha=0.6)
-    ax.clabel(contours, fontsize=8, fmt="%g")
+    ax.clabel(contours, fontsize=9, fmt="%g")
     m0, m1 = np.meshgrid(x0s, x1s)
     ax.quiver(m0, m1, g0, g1, color=COLORS[0], angles="xy")
     low = np.unravel_index(int(np.argmin(values)), values.shape)
     ax.plot([fine0[low]], [fine1[low]], "*", color=COLORS[3], ms=14, label="最小值")
-    ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
+    ax.legend(loc="upper right", framealpha=0.9)
     ax.grid(False)
     ax.set_xlabel("$x_0$")
     ax.set_ylabel("$x_1$")
     ax.set_aspect("equal")
-    ax.set_title(f"${label}$ 的负梯度：箭头指向函数值减小最快的方向", fontsize=10)
+    ax.set_title(f"${label}$ 的负梯度：\n箭头指向函数值减小最快的方向")
     return fig
 
 
@@ -159,38 +125,43 @@ def chain_values(links: Sequence[ChainLink], x: float) -> ChainValues:
 
 
 def plot_chain(links: Sequence[ChainLink], x: float, *, input_name: str = "x") -> Figure:
-    """把复合函数画成一串方框：上方蓝色箭头是正向的值，下方红色箭头是反向连乘的导数。"""
+    """把复合函数画成一串方框：上方蓝色箭头是正向的值，下方红色箭头是反向连乘的导数。
+
+    方框里写这一环的式子和它的局部导数；值和导数写在方框的上下两侧，
+    每个标注可以用满相邻两框的间距，环多时也不挤。
+    """
     cv = chain_values(links, x)
     names = [input_name] + [link.output for link in links]
     n = len(links)
-    fig, ax = styled_figure(figsize=(2.3 * n + 1.4, 2.4))
-    ax.set_xlim(-0.9, 2.3 * n + 0.5)
-    ax.set_ylim(-1.05, 0.95)
+    step, box_w, box_h = 2.2, 1.5, 1.1
+    right = step * (n - 1) + 0.4 + box_w + 1.0
+    # 宽度不超过正文栏（坐标轴不等比），字号不变：环多时字也不会被缩小
+    fig, ax = styled_figure(figsize=(min(0.7 * (right + 0.9), MAX_WIDTH_IN), 2.9))
+    ax.set_xlim(-0.9, right)
+    ax.set_ylim(-1.3, 1.25)
     ax.axis("off")
     ax.grid(False)
-    box_w, box_h = 1.1, 0.8
     for i, link in enumerate(links):
-        cx = 2.3 * i + 1.15
+        cx = step * i + 0.4 + box_w / 2
         ax.add_patch(FancyBboxPatch((cx - box_w / 2, -box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0.05", fc="#f4f4f4", ec="black"))
-        ax.text(cx, 0.05, f"${link.label}$", ha="center", va="center", fontsize=12)
-        ax.text(cx, -0.5, f"局部导数 {cv.local[i]:.3g}", ha="center", va="top", fontsize=10,
-                color="dimgray")
+        ax.text(cx, 0.15, f"${link.label}$", ha="center", va="center", fontsize=12)
+        ax.text(cx, -0.25, f"局部导数 {cv.local[i]:.3g}", ha="center", va="center",
+                fontsize=9, color="dimgray")
     for i, name in enumerate(names):
         # 变量 i 是第 i 个方框的输入、第 i-1 个方框的输出
-        left_box_right = 2.3 * (i - 1) + 1.15 + box_w / 2 + 0.08
-        right_box_left = 2.3 * i + 1.15 - box_w / 2 - 0.08
-        xa = -0.8 if i == 0 else left_box_right
-        xb = left_box_right + 0.95 if i == n else right_box_left
-        ax.add_patch(FancyArrowPatch((xa, 0.25), (xb, 0.25), arrowstyle="-|>",
+        xa = -0.8 if i == 0 else step * (i - 1) + 0.4 + box_w + 0.1
+        xb = xa + 0.9 if i == n else step * i + 0.4 - 0.1
+        mid = (xa + xb) / 2
+        ax.add_patch(FancyArrowPatch((xa, 0.3), (xb, 0.3), arrowstyle="-|>",
                                      mutation_scale=12, color=COLORS[0]))
-        ax.text((xa + xb) / 2, 0.35, f"${name}$ = {cv.values[i]:.3g}", ha="center",
-                va="bottom", fontsize=10, color=COLORS[0])
-        ax.add_patch(FancyArrowPatch((xb, -0.25), (xa, -0.25), arrowstyle="-|>",
+        ax.text(mid, 0.68, f"${name}$ = {cv.values[i]:.3g}", ha="center", va="bottom",
+                fontsize=10, color=COLORS[0])
+        ax.add_patch(FancyArrowPatch((xb, -0.3), (xa, -0.3), arrowstyle="-|>",
                                      mutation_scale=12, color=COLORS[3]))
-        ax.text((xa + xb) / 2, -0.35, f"$\\partial {names[-1]}/\\partial {name}$\n"
-                f"= {cv.upstream[i]:.3g}", ha="center", va="top", fontsize=10,
-                color=COLORS[3])
-    ax.text(-0.8, 0.8, "正向（蓝）：逐环计算函数值", color=COLORS[0], fontsize=10)
-    ax.text(-0.8, -1.0, "反向（红）：从右往左，把局部导数连乘起来", color=COLORS[3], fontsize=10)
+        ax.text(mid, -0.68, f"$\\partial {names[-1]}/\\partial {name}$ = {cv.upstream[i]:.3g}",
+                ha="center", va="top", fontsize=10, color=COLORS[3])
+    ax.text(-0.8, 1.2, "正向（蓝）：逐环计算函数值", color=COLORS[0], fontsize=10, va="top")
+    ax.text(-0.8, -1.3, "反向（红）：从右往左，把局部导数连乘起来", color=COLORS[3], fontsize=10,
+            va="bottom")
     return fig

@@ -5,17 +5,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from nnlearn.plotting.style import COLORS, styled_figure
+from nnlearn.plotting.style import COLORS, class_legend, class_style, styled_figure
 
-__all__ = ["decision_boundary", "loss_curve", "spiral_scatter"]
-
-MARKERS = ("o", "x", "^", "s", "v", "D")
+__all__ = ["curves", "decision_boundary", "loss_curve", "spiral_scatter"]
 
 
 def _class_labels(t: np.ndarray, n: int) -> np.ndarray:
@@ -70,11 +69,52 @@ def loss_curve(loss_list: Sequence[float], iters: Sequence[int] | None = None, *
     return fig
 
 
+def curves(series: Mapping[str, Sequence[float]], *, xlabel: str = "轮次（epoch）",
+           ylabel: str = "", title: str | None = None, logy: bool = False,
+           x: Sequence[float] | None = None, ax: Axes | None = None) -> Figure:
+    """在同一张图上画几条曲线（如训练集与验证集的准确率、几种初始化的损失）。
+
+    ``series`` 是“图例名 → 一串数”；横轴默认是 1, 2, …（第几轮）。给 ``ax`` 就画进已有的子图。
+
+    >>> fig = curves({"训练集": [0.5, 0.8], "验证集": [0.5, 0.7]}, ylabel="准确率")
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['训练集', '验证集']
+    """
+    if not series:
+        raise ValueError("series 不能为空：至少给一条曲线，例如 {'训练集': [0.5, 0.8]}")
+    fig, ax = _figure(ax)
+    for k, (name, values) in enumerate(series.items()):
+        ys = np.asarray(values, dtype=np.float64)
+        if ys.ndim != 1 or ys.size == 0:
+            raise ValueError(f"series[{name!r}] 应为非空的一维序列，收到形状 {ys.shape}")
+        xs = np.arange(1, ys.size + 1) if x is None else np.asarray(x)
+        if xs.shape != ys.shape:
+            raise ValueError(f"x 与 series[{name!r}] 长度应相同，收到 {xs.shape} 和 {ys.shape}")
+        ax.plot(xs, ys, color=COLORS[k % len(COLORS)], label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _figure(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> tuple[Figure, Axes]:
+    """给了 ``ax`` 就画进它所在的图，否则按统一风格新建一张。"""
+    if ax is None:
+        return styled_figure(figsize=figsize)
+    return ax.get_figure(), ax
+
+
 def _scatter(ax: Any, x: np.ndarray, labels: np.ndarray) -> None:
+    """按全站统一的颜色与形状画点，并配上类别图例（颜色 + 形状）。"""
     for k in np.unique(labels):
         pts = x[labels == k]
-        ax.scatter(pts[:, 0], pts[:, 1], s=30, marker=MARKERS[k % len(MARKERS)],
-                   color=COLORS[k % len(COLORS)], label=f"类别 {k}")
+        ax.scatter(pts[:, 0], pts[:, 1], s=30, edgecolors="white", linewidths=0.5,
+                   **class_style(k))
+    class_legend(ax, int(labels.max()) + 1, framealpha=0.9)
 
 
 def spiral_scatter(x: np.ndarray, t: np.ndarray, *, title: str | None = "螺旋状数据集") -> Figure:
@@ -86,16 +126,17 @@ def spiral_scatter(x: np.ndarray, t: np.ndarray, *, title: str | None = "螺旋�
     ax.set_xlabel("特征 $x_1$")
     ax.set_ylabel("特征 $x_2$")
     ax.set_aspect("equal")
-    ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
     return fig
 
 
 def decision_boundary(model: Any, x: np.ndarray, t: np.ndarray, *, step: float = 0.01,
-                      margin: float = 0.1, title: str | None = "学习后的决策边界") -> Figure:
+                      margin: float = 0.1, title: str | None = "学习后的决策边界",
+                      ax: Axes | None = None) -> Figure:
     """在数据周围的网格上让模型预测类别，画出各类别的区域和数据点。
 
+    给 ``ax`` 就画进已有的子图（例如两个模型的边界并排比较）。
     书中用 0.001 的步长（四百多万个点、内存上 GB）；0.01 画出的图一样，只要几万个点。
     """
     x = _check_points(x)
@@ -114,9 +155,9 @@ def decision_boundary(model: Any, x: np.ndarray, t: np.ndarray, *, step: float =
     zz = scores.argmax(axis=1).reshape(xx.shape)
 
     n_classes = scores.shape[1]
-    fig, ax = styled_figure(figsize=(5.0, 5.0))
+    fig, ax = _figure(ax, (5.0, 5.0))
     ax.contourf(xx, yy, zz, levels=np.arange(n_classes + 1) - 0.5,
-                colors=[COLORS[k % len(COLORS)] for k in range(n_classes)], alpha=0.25)
+                colors=[class_style(k)["color"] for k in range(n_classes)], alpha=0.25)
     _scatter(ax, x, labels)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
@@ -124,7 +165,6 @@ def decision_boundary(model: Any, x: np.ndarray, t: np.ndarray, *, step: float =
     ax.set_ylabel("特征 $x_2$")
     ax.set_aspect("equal")
     ax.grid(False)
-    ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
     return fig

@@ -1,4 +1,4 @@
-"""nnlearn.plotting.losses：图上画的数要对，坏输入要报清楚的错。"""
+"""损失函数页的图（hooks/figure_specs/loss.py）：图上画的数要对，坏输入要报清楚的错。"""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import math
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from site_specs import load_spec
 
-from nnlearn.plotting.losses import epsilon_floor_curve, neg_log_curve, softmax_bars
+loss = load_spec("loss")
+epsilon_floor_curve, neg_log_curve, softmax_bars = (loss.epsilon_floor_curve, loss.neg_log_curve,
+                                                    loss.softmax_bars)
 
 
 def test_softmax_bars_draws_scores_and_probabilities() -> None:
@@ -76,3 +79,11 @@ def test_epsilon_floor_curve_shows_the_cap() -> None:
 def test_epsilon_floor_curve_rejects_bad_arguments(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         epsilon_floor_curve(**kwargs)
+
+
+def test_bar_labels_stay_inside_the_frame() -> None:
+    # 最高的柱子上方要留出写数字的空：纵轴上限高出最高的柱子
+    fig = softmax_bars([0.3, 2.9, 4.0])
+    for ax in fig.axes:
+        top = max(p.get_height() for p in ax.patches)
+        assert ax.get_ylim()[1] >= 1.1 * top

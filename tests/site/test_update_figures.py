@@ -1,21 +1,23 @@
-"""§1.3.6 的图与它们用到的玩具函数。"""
+"""§1.3.6 的图（hooks/figure_specs/update.py）与它们用到的玩具函数。"""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from site_specs import load_spec
 
 from nnlearn.optim import SGD, Adam, Momentum
-from nnlearn.plotting.optimizers import (
-    bowl,
-    bowl_grad,
-    default_optimizers,
-    descend,
-    learning_rate_paths,
-    optimizer_paths,
-    parabola_grad,
-)
+
+update = load_spec("update")
+bowl, bowl_grad, descend, parabola_grad = (update.bowl, update.bowl_grad, update.descend,
+                                           update.parabola_grad)
+default_optimizers, learning_rate_paths, optimizer_paths = (
+    update.default_optimizers, update.learning_rate_paths, update.optimizer_paths)
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "learning" / "update.md"
 
 
 def test_bowl_grad_matches_central_difference() -> None:
@@ -60,7 +62,7 @@ def test_default_optimizers_all_approach_the_minimum() -> None:
 def test_optimizer_paths_draws_one_path_per_optimizer() -> None:
     fig = optimizer_paths()
     assert isinstance(fig, Figure)
-    visible = [ax for ax in fig.axes if ax.get_visible()]
+    visible = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in visible] == [
         "SGD（η=0.95）", "Momentum（η=0.1）", "AdaGrad（η=1.5）",
         "RMSprop（η=0.1）", "Adam（η=0.3）",
@@ -83,6 +85,22 @@ def test_learning_rate_paths_shows_divergence_for_large_lr() -> None:
     assert abs(small[-1]) < abs(small[0])
     assert abs(large[-1]) > abs(large[0])  # |1 − 2·1.05| = 1.1 > 1：越走越远
     assert "η = 1.05" in fig.axes[1].get_title()
+
+
+def test_learning_rate_figure_shows_every_rate_the_page_runs() -> None:
+    # 页面的代码块跑几个学习率，图里就有几张子图（曾经漏掉过 0.9）
+    rates = re.search(r"for lr in \(([^)]*)\):\n\s+\w+ = descend\(SGD", PAGE.read_text("utf-8"))
+    assert rates is not None, "update.md 里找不到用 descend 跑几个学习率的代码块"
+    on_page = tuple(float(v) for v in rates.group(1).split(","))
+    assert on_page == update.LEARNING_RATES
+    fig = learning_rate_paths()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert [t.split("，")[0] for t in titles] == [f"η = {lr:g}" for lr in on_page]
+
+
+def test_multi_panel_figures_fit_the_content_column() -> None:
+    for fig in (optimizer_paths(), learning_rate_paths()):
+        assert fig.get_size_inches()[0] <= 7.0
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""训练游乐场：网格、快照、图片、index.json，以及面板命令与命令行逐位一致。"""
+"""训练游乐场（hooks/figure_specs/playground.py）：网格、快照、图片、index.json，面板命令与命令行逐位一致。"""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from site_specs import load_spec
 
 from nnlearn.datasets import load_spiral
 from nnlearn.models import TwoLayerNet
 from nnlearn.optim import SGD
-from nnlearn.plotting import playground as pg
+from nnlearn.plotting.style import CLASS_MARKERS, COLORS
 from nnlearn.trainer import Trainer
+
+pg = load_spec("playground")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +83,30 @@ def test_boundary_png_is_a_small_palette_image() -> None:
     rgb = img.convert("RGB")
     assert rgb.getpixel((1, 1)) != rgb.getpixel((118, 1))
     assert len(png) < 10_000
+
+
+def test_points_use_the_site_wide_class_colours_and_shapes() -> None:
+    # 每类一个点，画在空白的大图中央：颜色是 COLORS[k]，形状由 CLASS_MARKERS[k] 决定
+    shapes = []
+    for k in range(3):
+        x = np.array([[0.0, 0.0]])
+        layer, mask = pg.points_layer(x, np.array([k]), n_classes=3, pixels=200)
+        m = np.asarray(mask) > 0
+        rows, cols = np.nonzero(m)
+        box = m[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        shapes.append(box.mean())  # 填满外接框的比例：方块≈1，圆≈0.79，三角≈0.5
+        idx = np.asarray(layer)[rows.mean().round().astype(int), cols.mean().round().astype(int)]
+        rgb = pg._palette(3)[3 * idx:3 * idx + 3]
+        assert "#%02x%02x%02x" % tuple(rgb) == COLORS[k]
+    assert CLASS_MARKERS[:3] == ("o", "^", "s")
+    circle, triangle, square = shapes
+    assert triangle < circle < square
+    assert square > 0.95 and 0.7 < circle < 0.85
+
+
+def test_frames_are_drawn_at_twice_the_displayed_size() -> None:
+    # 页面按 300 CSS 像素显示边界图（playground.css）：600 像素在高分屏上也清晰
+    assert pg.PIXELS == 600
 
 
 def test_boundary_png_rejects_non_square_maps() -> None:
