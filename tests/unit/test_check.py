@@ -345,3 +345,28 @@ def test_a_wrong_coordinate_that_sampling_misses_is_caught_along_a_random_direct
     problem = single_problem(report)
     assert problem.startswith("dx 与数值梯度不符：x 的形状 (40, 30)")
     assert "沿随机方向的导数" in problem and "抽查的 50 个坐标都对" in problem
+
+
+class MeanSquaredLoss:
+    """损失层的 backward 不收 dout（只写 backward(self)）也可以检查。"""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.diff = None
+
+    def forward(self, x, t):
+        self.diff = x - t
+        return float(0.5 * np.sum(self.diff**2) / len(x))
+
+    def backward(self):
+        if self.diff is None:
+            raise RuntimeError("请先调用 forward")
+        return self.diff / len(self.diff)
+
+
+def test_a_loss_whose_backward_takes_no_dout_and_default_inputs_for_a_loss():
+    assert check_layer(MeanSquaredLoss(), X, t=np.zeros_like(X)).ok
+    report = check_layer(SoftmaxWithLoss(), t=LABELS)
+    assert report.ok and report.title == "检查 SoftmaxWithLoss：输入 x (8, 3)，标签 t (8,)"
+    with pytest.raises(ValueError, match="没有给标签"):
+        check_layer(SoftmaxWithLoss())

@@ -114,7 +114,7 @@ class _LayerCheck:
             return
         douts = _ones_like(out)
         try:
-            result = self.layer.backward(*douts)
+            result = _backward(self.layer, douts)
         except Exception as error:
             self.report._pass(name, f"报错 {type(error).__name__}")
             return
@@ -166,7 +166,7 @@ class _LayerCheck:
         self.grads_list = getattr(self.layer, "grads", None)
         self.grads_before = list(self.grads_list or [])
         try:
-            result = self.layer.backward(*self.douts)
+            result = _backward(self.layer, self.douts)
         except Exception as error:
             self.report._fail("backward", f"backward 出错：{_error_text(error)}")
             return None
@@ -322,7 +322,7 @@ class _LayerCheck:
         t = self.t[rows] if self.t is not None and self.t.ndim >= 1 and self.t.shape[0] == n else self.t
         try:
             out = self.layer.forward(*xs, *(() if t is None else (t,)))
-            result = self.layer.backward(*_ones_like(out))
+            result = _backward(self.layer, _ones_like(out))
         except Exception as error:
             self.report._fail(name, f"批大小从 {n} 换成 {n2} 后出错：{_error_text(error)}\n"
                                "是不是按第一次的批大小预先分配了数组？")
@@ -365,7 +365,7 @@ def _input_names(layer: Any, n_inputs: int, has_t: bool) -> list[str]:
     if has_t and total is not None and n_inputs + 1 > total:
         raise ValueError(f"给了 t，但 {type(layer).__name__}.forward 只接受 {total} 个参数（{', '.join(names)}）："
                          "只有损失层 forward(x, t) 才需要 t")
-    if not has_t and n_inputs and required == n_inputs + 1 and names[n_inputs] in LABEL_NAMES:
+    if not has_t and n_inputs < required and names[required - 1] in LABEL_NAMES:
         raise ValueError(_missing_t(layer, names))
     if n_inputs and n_inputs < n_needed:
         raise ValueError(f"{type(layer).__name__}.forward 需要 {n_needed} 个输入（{', '.join(names[:n_needed])}），"
@@ -376,7 +376,7 @@ def _input_names(layer: Any, n_inputs: int, has_t: bool) -> list[str]:
 
 
 def _missing_t(layer: Any, names: list[str]) -> str:
-    return (f"{type(layer).__name__}.forward 需要 {len(names)} 个参数（{', '.join(names)}），只给了输入：这像是损失层 "
+    return (f"{type(layer).__name__}.forward 需要 {len(names)} 个参数（{', '.join(names)}），没有给标签：这像是损失层 "
             "forward(x, t)，请用 t= 传入标签，例如 check_layer(layer, x, t=np.array([0, 2, 1, 0]))")
 
 
@@ -417,11 +417,6 @@ def _labels(t: Any) -> np.ndarray:
 
 def _default_inputs(layer: Any, names: list[str], t: Any, rng: np.random.Generator) -> list[np.ndarray]:
     """没给输入：宽度从第一个参数推出（(D, H) 的矩阵），批大小取 4（有标签时取标签的个数）。"""
-    _, required, _ = _positional(layer.forward)
-    if t is None and required == 2 and len(names) == 2 and not getattr(layer, "params", None):
-        pass  # 两输入节点：两个同形状的批
-    elif t is None and required >= 2 and len(names) == 1:
-        raise ValueError(_missing_t(layer, _positional(layer.forward)[0]))
     params = getattr(layer, "params", None) or []
     if params:
         if np.ndim(params[0]) != 2:
@@ -542,6 +537,15 @@ def _looks_used(layer: Any) -> bool:
         if any(isinstance(v, np.ndarray) and id(v) not in own for v in values):
             return True
     return False
+
+
+def _backward(layer: Any, douts: tuple[Any, ...]) -> Any:
+    """损失层写成 ``backward(self)``（不收 dout）时不传参数；其余把 dout 依次传入。"""
+    if len(douts) == 1 and np.ndim(douts[0]) == 0:
+        names, _, unlimited = _positional(layer.backward)
+        if not names and not unlimited:
+            return layer.backward()
+    return layer.backward(*douts)
 
 
 def _ones_like(out: Any) -> tuple[Any, ...]:
