@@ -14,9 +14,10 @@ r"""数值微分与梯度确认：用差分近似导数，用来检验反向传�
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,8 +26,8 @@ from nnlearn.backend import asarray
 from nnlearn.validation import positive_float, positive_int, seed_value
 
 __all__ = [
-    "DEFAULT_H", "ERROR_FLOOR", "PASS_THRESHOLD", "expected_error", "gradient_check",
-    "numerical_diff", "numerical_gradient", "relative_error",
+    "DEFAULT_H", "ERROR_FLOOR", "PASS_THRESHOLD", "GradientComparison", "compare_gradient",
+    "expected_error", "gradient_check", "numerical_diff", "numerical_gradient", "relative_error",
 ]
 
 #: 中心差分的默认步长：截断误差（约 h²）与舍入误差（约 ε/h）都远小于通过线。
@@ -125,10 +126,10 @@ def _partial(f: Callable[[Any], Any], x: Any, saved: Any,
     """``x[idx]`` 方向的中心差分，除以实际存下的步长；结束时 ``x[idx]`` 一位不差地还原。"""
     try:
         x[idx] = saved[idx] + h
-        x_plus = x[idx].item()
+        x_plus = x[idx]  # NumPy 标量：存下的值，保留 dtype
         f_plus = _scalar(f(x))
         x[idx] = saved[idx] - h
-        x_minus = x[idx].item()
+        x_minus = x[idx]
         f_minus = _scalar(f(x))
     finally:
         x[idx] = saved[idx]
@@ -142,13 +143,13 @@ def _step_size(h: object) -> float:
 def _applied_step(x_plus: Any, x_minus: Any, x: Any, h: float,
                   idx: tuple[int, ...] | None = None) -> Any:
     """实际走的一步 ``x_plus - x_minus``；被舍入成 0 时说明 ``h`` 对这个 ``x`` 太小。"""
-    if getattr(x_plus, "dtype", np.dtype(np.float64)).kind == "f":
-        _float_dtype(x_plus.dtype if hasattr(x_plus, "dtype") else np.dtype(np.float64), "数值微分")
+    dtype = np.asarray(x_plus).dtype
+    if dtype.kind == "f":
+        _float_dtype(dtype, "数值微分")
     step = np.subtract(x_plus, x_minus, dtype=np.float64)
     if np.any(step == 0):
         where = "" if idx is None else f"第 {idx} 个元素 "
         value = x if np.ndim(x) == 0 else np.asarray(x)[step == 0].flat[0]
-        dtype = np.asarray(x_plus).dtype
         spacing = float(np.spacing(np.abs(np.asarray(value, dtype=dtype))))
         raise ValueError(
             f"步长 h={h:g} 对{where}x={float(value):g} 太小：x+h 与 x−h 存成了同一个数"
@@ -200,11 +201,12 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
     extra = () if t is None else (t,)
     _require_float64(obj)
     out = obj.forward(*xs, *extra)
-    douts = None if np.ndim(out) == 0 else _random_like(out, rng)
+    is_loss = np.ndim(out) == 0 and (t is not None or _no_dout(obj))
+    douts = None if is_loss else _random_like(out, rng)
     dxs = obj.backward() if douts is None else obj.backward(*douts)
     analytic, arrays = _gradients(obj, xs, dxs)
 
-    def loss(_: Any) -> float:
+    def loss() -> float:
         out = obj.forward(*xs, *extra)
         if douts is None:
             return float(out)
@@ -212,9 +214,10 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
         pairs = zip(outs, douts, strict=True)
         return float(sum(np.sum(o * d) for o, d in pairs))
 
-    f_scale = loss(None)
-    return {name: _array_error(analytic[name], arrays[name], loss, f_scale,
-                               h, max_coords, rng)
+    f_scale = loss()
+    return {name: compare_gradient(analytic[name], arrays[name], loss,
+                                   h=h, max_coords=max_coords, rng=rng,
+                                   f_scale=f_scale, name=name).error
             for name in analytic}
 # --8<-- [end:gradient_check]
 
@@ -243,23 +246,56 @@ def _gradients(obj: Any, xs: list[Any], dxs: Any) -> tuple[dict[str, Any], dict[
     return analytic, arrays
 
 
-def _array_error(analytic: Any, x: Any, loss: Callable[[Any], float], f_scale: float, h: float,
-                 max_coords: int | None, rng: np.random.Generator) -> float:
-    """在抽样的坐标上（大数组再加一个随机方向）比较解析梯度与数值梯度。"""
+class GradientComparison(NamedTuple):
+    """``compare_gradient`` 的结果：误差，以及参与比较的坐标和两边的值。"""
+
+    error: float
+    #: 比较过的坐标；``None`` 表示那一项是沿随机方向的方向导数
+    coords: list[tuple[int, ...] | None]
+    analytic: np.ndarray
+    numeric: np.ndarray
+
+
+def compare_gradient(analytic: ArrayLike, x: np.ndarray, loss: Callable[[], float], *,
+                     h: float = DEFAULT_H, max_coords: int | None = 50,
+                     rng: np.random.Generator | int | None = None, f_scale: float | None = None,
+                     name: str = "x") -> GradientComparison:
+    r"""把一个数组的解析梯度 ``analytic`` 与 ``loss`` 对 ``x`` 的中心差分比较。
+
+    ``loss`` 不带参数、读 ``x`` 的当前值；``x`` 被就地扰动、结束时精确还原。``x`` 不大于
+    ``max_coords`` 个元素时比较全部坐标；否则随机抽 ``max_coords`` 个坐标，再加一个沿随机
+    单位方向 $v$ 的方向导数（解析 $g \cdot d / |d|$，数值 $(L(x+hv) - L(x-hv)) / |d|$，
+    $d$ 是实际的位移），它看得到每个坐标。``f_scale`` 默认取 ``loss()``。误差用 ``relative_error``。
+    ``gradient_check`` 和 ``nnlearn.check`` 都用它。
+    """
+    h = _step_size(h)
+    if max_coords is not None:
+        max_coords = positive_int("max_coords", max_coords)
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(seed_value("rng", rng))
+    g = np.asarray(analytic, dtype=np.float64)
+    if g.shape != x.shape:
+        raise ValueError(f"{name} 的解析梯度形状是 {g.shape}，而 {name} 本身的形状是 {x.shape}："
+                         "梯度应与它对应的数组同形")
+    f_scale = loss() if f_scale is None else f_scale
     saved = x.copy()
     sampled = max_coords is not None and x.size > max_coords
     flat = rng.choice(x.size, size=max_coords, replace=False) if sampled else np.arange(x.size)
-    coords = list(zip(*np.unravel_index(flat, x.shape), strict=True)) if x.ndim else [()]
+    coords: list[tuple[int, ...] | None] = (
+        [tuple(int(i) for i in c) for c in zip(*np.unravel_index(flat, x.shape), strict=True)]
+        if x.ndim else [()])
+    f = lambda _: loss()  # noqa: E731  # _partial 的 f 接收 x，这里的 loss 自己读 x
     try:
-        numeric = [_partial(loss, x, saved, idx, h) for idx in coords]
-        exact = [analytic[idx] for idx in coords]
+        numeric = [_partial(f, x, saved, idx, h) for idx in coords if idx is not None]
+        exact = [float(g[idx]) for idx in coords if idx is not None]
         if sampled:
-            a_dir, n_dir = _directional(analytic, x, saved, loss, h, rng)
+            a_dir, n_dir = _directional(g, x, saved, f, h, rng)
             exact.append(a_dir)
             numeric.append(n_dir)
+            coords.append(None)
     finally:
         _restore(x, saved)
-    return relative_error(exact, numeric, f_scale=f_scale)
+    a, n = np.array(exact), np.array(numeric)
+    return GradientComparison(relative_error(a, n, f_scale=f_scale), coords, a, n)
 
 
 def _directional(analytic: Any, x: Any, saved: Any, loss: Callable[[Any], float], h: float,
@@ -270,14 +306,25 @@ def _directional(analytic: Any, x: Any, saved: Any, loss: Callable[[Any], float]
     plus, minus = saved + h * v, saved - h * v
     try:
         np.copyto(x, plus)
-        f_plus = loss(x)
+        f_plus = _scalar(loss(x))
         np.copyto(x, minus)
-        f_minus = loss(x)
+        f_minus = _scalar(loss(x))
     finally:
         np.copyto(x, saved)
-    d = plus - minus
+    d = plus.astype(x.dtype) - minus.astype(x.dtype)  # 按 x 的 dtype 存下的实际位移
     norm = float(np.linalg.norm(d))
+    if norm == 0:
+        raise ValueError(f"步长 h={h:g} 太小：沿随机方向的位移被舍入成了 0，请把 h 取大一些")
     return float(np.sum(analytic * d)) / norm, (f_plus - f_minus) / norm
+
+
+def _no_dout(obj: Any) -> bool:
+    """``backward`` 能不带参数调用（损失层、模型的 ``backward(dout=1.0)``）。"""
+    try:
+        params = inspect.signature(obj.backward).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _random_like(out: Any, rng: np.random.Generator) -> tuple[Any, ...]:

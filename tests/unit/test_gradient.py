@@ -283,3 +283,43 @@ def test_gradient_check_does_not_change_inputs_or_params():
     gradient_check(Affine(W, np.zeros(60)), x, max_coords=5)
     np.testing.assert_array_equal(x, before_x)
     np.testing.assert_array_equal(W, before_W)
+
+
+def test_float32_step_error_names_float32():
+    with pytest.raises(ValueError, match=r"float32 在 x 附近相邻两个数相差 1\.49e-08"):
+        numerical_gradient(square_sum, np.array([0.12573], np.float32), h=1e-10)
+
+
+def test_node_with_scalar_inputs_is_checked_with_a_scalar_dout():
+    # Mul().forward(3, 4) 的输出是 0 维，但 Mul 不是损失：backward 需要 dout
+    from nnlearn.nodes import Mul
+
+    errors = gradient_check(Mul(), np.array(3.0), np.array(4.0))
+    assert set(errors) == {"x0", "x1"} and max(errors.values()) < PASS_THRESHOLD
+
+
+def test_compare_gradient_reports_coordinates_and_both_values():
+    from nnlearn.gradient import compare_gradient
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((6, 5))
+    x = rng.standard_normal((2, 6))
+    exact = x.T @ np.ones((2, 5))  # L = sum(x @ W) 的梯度
+    wrong = exact.copy()
+    wrong[4, 3] += 0.5
+    before = W.copy()
+
+    def loss():
+        return float(np.sum(x @ W))
+
+    full = compare_gradient(exact, W, loss, max_coords=None)
+    assert full.error < PASS_THRESHOLD and len(full.coords) == W.size and None not in full.coords
+    bad = compare_gradient(wrong, W, loss, max_coords=None)
+    k = bad.coords.index((4, 3))
+    assert bad.analytic[k] == pytest.approx(exact[4, 3] + 0.5)
+    assert bad.numeric[k] == pytest.approx(exact[4, 3], abs=1e-8)
+    sampled = compare_gradient(exact, W, loss, max_coords=4, rng=1)
+    assert len(sampled.coords) == 5 and sampled.coords[-1] is None  # 4 个坐标 + 一个随机方向
+    np.testing.assert_array_equal(W, before)
+    with pytest.raises(ValueError, match=r"W 的解析梯度形状是 \(5, 6\)"):
+        compare_gradient(exact.T, W, loss, name="W")
