@@ -18,13 +18,13 @@ import numpy as np
 
 from nnlearn.check.report import CheckReport, coord, first_change, number, shape
 from nnlearn.check.tolerance import (
-    DEFAULT_H,
     MAX_COORDS,
     PASS_THRESHOLD,
     SAMPLED_COORDS,
     THRESHOLD_REASON,
     relative_error,
 )
+from nnlearn.gradient import compare_gradient
 from nnlearn.validation import positive_int
 
 __all__ = ["check_layer"]
@@ -45,7 +45,8 @@ def check_layer(layer: Any, *inputs: Any, t: Any = None, seed: int = 0) -> Check
     $L = \sum \text{out} \odot \text{dout}$，``dout`` 是按 ``seed`` 生成的随机数组，
     所以同样的层、输入和 ``seed`` 总是得到同样的报告。
 
-    数值梯度是 float64 的中心差分（步长 ``DEFAULT_H``）。不超过 ``MAX_COORDS``（300）个元素的
+    数值梯度是 float64 的中心差分（步长 ``nnlearn.gradient.DEFAULT_H``，由
+    :func:`nnlearn.gradient.compare_gradient` 计算）。不超过 ``MAX_COORDS``（300）个元素的
     数组逐个坐标比较；更大的抽 ``SAMPLED_COORDS``（50）个坐标，再沿一个随机方向比一次。
     相对误差的定义和通过线来自 :mod:`nnlearn.gradient`，报告里写明通过线。
     实测（2 核机器、负载约 2，``benchmarks/bench_check.py``）：8×16 的批上检查
@@ -86,6 +87,7 @@ class _LayerCheck:
         self.out: Any = None
         self.douts: tuple[Any, ...] = ()
         self.bad_shapes: set[str] = set()  # 第一次就形状不对的梯度：换批大小时不再重复报告
+        self.inputs_modified = False
 
     def run(self) -> CheckReport:
         self.check_backward_first()
@@ -154,7 +156,10 @@ class _LayerCheck:
                 after[...] = before
         if problems:
             self.report._fail("forward 不改动输入", *problems)
+            self.inputs_modified = True  # 每次 forward 都会改输入：输入的数值梯度无从谈起
             self.out = self.layer.forward(*self.xs, *self.extra)
+            for before, after in zip(self.saved, self.xs, strict=True):
+                after[...] = before
         else:
             self.report._pass("forward 不改动输入")
 
@@ -254,7 +259,8 @@ class _LayerCheck:
     def check_numeric(self, dxs: list[np.ndarray | None]) -> None:
         name = "梯度确认"
         targets: list[tuple[str, np.ndarray, np.ndarray]] = [
-            (n, x, g) for n, x, g in zip(self.names, self.xs, dxs, strict=True) if g is not None]
+            (n, x, g) for n, x, g in zip(self.names, self.xs, dxs, strict=True)
+            if g is not None and not self.inputs_modified]
         grads = list(getattr(self.layer, "grads", None) or [])
         for p_name, p, g in zip(self.param_names, self.params, grads, strict=False):
             if isinstance(g, np.ndarray) and g.shape == p.shape:
@@ -279,24 +285,21 @@ class _LayerCheck:
             self.report._pass(name, f"{names} ≤ {PASS_THRESHOLD:.0e}（{THRESHOLD_REASON}）")
 
     def _compare(self, arr_name: str, array: np.ndarray, analytic: np.ndarray, f_scale: float) -> str | None:
-        idxs = _sample(array.shape, self.rng)
-        numeric = np.array([_partial(self._loss, array, idx) for idx in idxs])
-        exact = np.array([analytic[idx] for idx in idxs])
-        error = relative_error(exact, numeric, f_scale=f_scale)
-        if len(idxs) < array.size:  # 抽样时再沿一个随机方向比一次：没抽到的坐标错了也逃不掉
-            along = _directional(self._loss, array, analytic, self.rng)
-            error = max(error, relative_error(*along, f_scale=f_scale))
-        self.report.errors[arr_name] = error
-        if error <= PASS_THRESHOLD:
+        sampled = array.size > MAX_COORDS  # 大数组抽样，另加一个随机方向：没抽到的坐标错了也逃不掉
+        cmp = compare_gradient(analytic, array, self._loss, max_coords=SAMPLED_COORDS if sampled else None,
+                               rng=self.rng, f_scale=f_scale, name=arr_name)
+        self.report.errors[arr_name] = cmp.error
+        if cmp.error <= PASS_THRESHOLD:
             return None
+        rows = [i for i, c in enumerate(cmp.coords) if c is not None]
+        exact, numeric = cmp.analytic[rows], cmp.numeric[rows]
+        head = f"{_grad_name(arr_name)} 与数值梯度不符：{arr_name} 的形状 {shape(array)}，"
         if relative_error(exact, numeric, f_scale=f_scale) <= PASS_THRESHOLD:
-            return (f"{_grad_name(arr_name)} 与数值梯度不符：{arr_name} 的形状 {shape(array)}，"
-                    f"沿随机方向的导数相对误差 {number(error)} > {PASS_THRESHOLD:.0e}；\n"
-                    f"抽查的 {len(idxs)} 个坐标都对：错在没抽到的坐标上")
+            return (f"{head}沿随机方向的导数相对误差 {number(cmp.error)} > {PASS_THRESHOLD:.0e}；\n"
+                    f"抽查的 {len(rows)} 个坐标都对：错在没抽到的坐标上")
         worst = int(np.argmax(np.abs(exact - numeric)))
-        text = (f"{_grad_name(arr_name)} 与数值梯度不符：{arr_name} 的形状 {shape(array)}，"
-                f"相对误差 {number(error)} > {PASS_THRESHOLD:.0e}；\n"
-                f"最大差在 {coord(arr_name, idxs[worst])}：backward 给出 {number(exact[worst])}，"
+        text = (f"{head}相对误差 {number(cmp.error)} > {PASS_THRESHOLD:.0e}；\n"
+                f"最大差在 {coord(arr_name, cmp.coords[rows[worst]])}：backward 给出 {number(exact[worst])}，"
                 f"数值梯度 {number(numeric[worst])}")
         if not np.any(numeric):
             text += f"\n改动 {arr_name} 不影响 forward 的输出：forward 用的是不是 self.params 里的那个数组？"
@@ -491,42 +494,6 @@ def _grad_slot_problems(i: int, name: str, p: Any, g: Any, g_before: Any) -> lis
 
 
 # -- 小工具 ----------------------------------------------------------------------
-def _partial(loss: Callable[[], float], array: np.ndarray, idx: tuple[int, ...]) -> float:
-    """``array[idx]`` 方向的中心差分；结束时恢复原值（一位不差）。"""
-    original = array[idx].copy()
-    try:
-        array[idx] = original + DEFAULT_H
-        plus = loss()
-        array[idx] = original - DEFAULT_H
-        minus = loss()
-    finally:
-        array[idx] = original
-    return (plus - minus) / (2 * DEFAULT_H)
-
-
-def _directional(loss: Callable[[], float], array: np.ndarray, analytic: np.ndarray,
-                 rng: np.random.Generator) -> tuple[float, float]:
-    """沿随机单位方向 v 的方向导数：解析值 g·v，数值 (L(a+hv) − L(a−hv)) / 2h。"""
-    v = rng.standard_normal(array.shape)
-    v /= np.linalg.norm(v)
-    saved = array.copy()
-    try:
-        np.copyto(array, saved + DEFAULT_H * v)
-        plus = loss()
-        np.copyto(array, saved - DEFAULT_H * v)
-        minus = loss()
-    finally:
-        np.copyto(array, saved)
-    return float(np.sum(analytic * v)), (plus - minus) / (2 * DEFAULT_H)
-
-
-def _sample(shape_: tuple[int, ...], rng: np.random.Generator) -> list[tuple[int, ...]]:
-    """不超过 ``MAX_COORDS`` 个元素的数组查所有坐标；更大的随机抽 ``SAMPLED_COORDS`` 个（固定种子）。"""
-    size = int(np.prod(shape_))
-    flat = np.arange(size) if size <= MAX_COORDS else np.sort(rng.choice(size, SAMPLED_COORDS, replace=False))
-    return [tuple(int(i) for i in np.unravel_index(f, shape_)) for f in flat]
-
-
 def _looks_used(layer: Any) -> bool:
     """对象里存着不属于 params/grads 的数组：多半已经 forward 过（或预先分配了缓冲）。"""
     own = {id(a) for a in [*(getattr(layer, "params", None) or []), *(getattr(layer, "grads", None) or [])]}

@@ -8,10 +8,10 @@ r"""检查用的步长、通过线与相对误差：直接用 :mod:`nnlearn.grad
 
 from __future__ import annotations
 
-from nnlearn.gradient import DEFAULT_H, PASS_THRESHOLD, relative_error
+from nnlearn.gradient import PASS_THRESHOLD, relative_error
 
 __all__ = [
-    "DEFAULT_H", "MAX_COORDS", "PASS_THRESHOLD", "SAMPLED_COORDS", "THRESHOLD_REASON", "relative_error",
+    "MAX_COORDS", "PASS_THRESHOLD", "SAMPLED_COORDS", "THRESHOLD_REASON", "relative_error",
 ]
 
 #: 不超过这么多元素的数组查所有坐标：8×16 的批、16×16 的权重都逐个查到，报告能指出最坏的坐标。
