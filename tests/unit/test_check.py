@@ -370,3 +370,14 @@ def test_a_loss_whose_backward_takes_no_dout_and_default_inputs_for_a_loss():
     assert report.ok and report.title == "检查 SoftmaxWithLoss：输入 x (8, 3)，标签 t (8,)"
     with pytest.raises(ValueError, match="没有给标签"):
         check_layer(SoftmaxWithLoss())
+
+
+def test_a_model_trained_before_the_check_is_not_blamed_for_backward_before_forward():
+    from nnlearn.models import TwoLayerNet
+
+    net = TwoLayerNet(2, 5, 3, seed=0)
+    x, t = rng.standard_normal((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    net.forward(x, t)
+    report = check_layer(net, x, t=t)
+    assert report.ok, str(report)
+    assert "[跳过] 未 forward 先 backward" in str(report)

@@ -494,14 +494,19 @@ def _grad_slot_problems(i: int, name: str, p: Any, g: Any, g_before: Any) -> lis
 
 
 # -- 小工具 ----------------------------------------------------------------------
-def _looks_used(layer: Any) -> bool:
-    """对象里存着不属于 params/grads 的数组：多半已经 forward 过（或预先分配了缓冲）。"""
+def _looks_used(layer: Any, depth: int = 2) -> bool:
+    """对象里存着不属于 params/grads 的数组：多半已经 forward 过（或预先分配了缓冲）。
+
+    也看一层子对象（模型的 ``layers``、``loss_layer``）：模型自己不存数组，它的层存。
+    """
     own = {id(a) for a in [*(getattr(layer, "params", None) or []), *(getattr(layer, "grads", None) or [])]}
     for key, value in vars(layer).items() if hasattr(layer, "__dict__") else ():
         if key in ("params", "grads"):
             continue
         values = value if isinstance(value, tuple | list) else (value,)
         if any(isinstance(v, np.ndarray) and id(v) not in own for v in values):
+            return True
+        if depth > 1 and any(hasattr(v, "forward") and _looks_used(v, depth - 1) for v in values):
             return True
     return False
 
