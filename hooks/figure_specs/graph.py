@@ -168,3 +168,31 @@ FIGURES = {
     "graph-sum.png": sum_graph,
     "graph-matmul.png": matmul_graph,
 }
+
+
+# --- E: 反向流动的规律（graph.md「书外补充：反向流动的规律」） ---
+
+def mul_scaling_figure() -> Figure:
+    """乘法节点的“交换”：把 x 放大 k 倍，dL/dw 跟着放大 k 倍，dL/dx 不变（真实的 Mul 节点算出）。"""
+    from nnlearn.plotting.style import COLORS, styled_figure
+
+    scales = np.logspace(0, 3, 13)
+    x0, w0 = np.array([0.5]), np.array([2.0])
+    dxs, dws = [], []
+    for k in scales:
+        node = Mul()
+        node.forward(k * x0, w0)
+        dx, dw = node.backward(np.ones(1))
+        dxs.append(abs(float(dx[0])))
+        dws.append(abs(float(dw[0])))
+    fig, ax = styled_figure(figsize=(6.0, 3.6))
+    ax.loglog(scales, dws, "o-", color=COLORS[3], ms=4, label=r"$|\partial L/\partial w|$（正比于 $x$）")
+    ax.loglog(scales, dxs, "s-", color=COLORS[0], ms=4, label=r"$|\partial L/\partial x|$（等于 $w$，不变）")
+    ax.set_xlabel(r"输入 $x$ 放大的倍数 $k$")
+    ax.set_ylabel("梯度的大小")
+    ax.set_title(r"乘法节点 $z = x \cdot w$：一个输入放大，另一个输入的梯度同样放大")
+    ax.legend(loc="upper left")
+    return fig
+
+
+FIGURES["graph-mul-scaling.png"] = mul_scaling_figure

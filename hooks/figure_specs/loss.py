@@ -128,3 +128,48 @@ FIGURES = {
     "loss-epsilon.png": epsilon_floor_curve,
     "loss-graph.png": softmax_with_loss_graph,
 }
+
+
+# --- E: 交叉熵 = 熵 + KL 散度（loss.md「书外补充：交叉熵在量什么」） ---
+
+def information_figure(p: Sequence[float] = (0.7, 0.2, 0.1),
+                       scores: Sequence[float] = (2.0, 1.0, 0.1)) -> Figure:
+    r"""左：标签分布 $\mathbf{p}$ 与网络分布 $\mathbf{q}$；右：$\mathbf{q}$ 变化时交叉熵分成熵与 KL 散度。
+
+    右图的 $\mathbf{q}_a = \mathrm{softmax}(a\,\mathbf{s})$：$a$ 越大，网络越“自信”。
+    熵 $H(\mathbf{p})$ 不随 $a$ 变，交叉熵比它多出的部分就是 KL 散度。
+    """
+    from nnlearn.functions import cross_entropy_error
+
+    p_arr = np.asarray(p, dtype=np.float64)
+    s = _as_scores(scores)
+    q = softmax(s)
+    classes = np.arange(1, p_arr.size + 1)
+    fig, (ax_bar, ax_h) = styled_figure(1, 2, figsize=(6.8, 3.2))
+    ax_bar.bar(classes - 0.18, p_arr, width=0.36, color=COLORS[0], label=r"标签 $\mathbf{p}$")
+    ax_bar.bar(classes + 0.18, q, width=0.36, color=COLORS[1], label=r"网络 $\mathbf{q}$")
+    ax_bar.set_xticks(classes)
+    ax_bar.set_xlabel(r"类别 $k$")
+    ax_bar.set_ylim(0.0, 1.0)
+    ax_bar.set_title(r"两个分布")
+    ax_bar.legend(loc="upper right")
+
+    a = np.linspace(0.0, 4.0, 200)
+    h_p = cross_entropy_error(p_arr, p_arr)
+    h_pq = np.array([cross_entropy_error(softmax(ai * s), p_arr) for ai in a])
+    ax_h.fill_between(a, 0.0, h_p, color=COLORS[0], alpha=0.25, label=r"熵 $H(\mathbf{p})$")
+    ax_h.fill_between(a, h_p, h_pq, color=COLORS[3], alpha=0.35,
+                      label=r"KL 散度 $D_{\mathrm{KL}}(\mathbf{p}\,\|\,\mathbf{q}_a)$")
+    ax_h.plot(a, h_pq, color="black", linewidth=1.5, label=r"交叉熵 $H(\mathbf{p},\mathbf{q}_a)$")
+    ax_h.axvline(1.0, color="gray", linewidth=0.8, linestyle=":")
+    ax_h.annotate(r"左图的 $\mathbf{q}$（$a=1$）", (1.0, h_p * 0.3), textcoords="offset points",
+                  xytext=(4, 0), fontsize=9, color="gray")
+    ax_h.set_xlabel(r"$a$（$\mathbf{q}_a=\mathrm{softmax}(a\,\mathbf{s})$，越大越自信）")
+    ax_h.set_ylabel("nat（以 e 为底）")
+    ax_h.set_ylim(0.0, float(h_pq.max()) * 1.05)
+    ax_h.set_title(r"交叉熵 = 熵 + KL 散度")
+    ax_h.legend(loc="upper center", fontsize=9)
+    return fig
+
+
+FIGURES["loss-information.png"] = information_figure
