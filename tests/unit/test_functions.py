@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlearn.functions import cross_entropy_error, log_softmax, sigmoid, softmax
+from nnlearn.functions import cross_entropy_error, log_softmax, mean_nll, sigmoid, softmax, softmax_jacobian
 
 
 def test_softmax_book_example():
@@ -90,3 +90,23 @@ def test_cross_entropy_perfect_prediction_is_zero_not_negative():
 
 def test_cross_entropy_zero_probability_on_true_class_is_infinite():
     assert cross_entropy_error([1.0, 0.0], 1) == math.inf
+
+
+def test_softmax_jacobian_of_one_sample():
+    s = np.array([0.3, 2.9, 4.0])
+    y = softmax(s)
+    jac = softmax_jacobian(s)
+    np.testing.assert_allclose(jac, np.diag(y) - np.outer(y, y), rtol=1e-15)
+    # 上游梯度 dy 乘雅可比矩阵，就是 Softmax 层的反向
+    from nnlearn.layers import Softmax
+
+    layer, dy = Softmax(), np.array([0.5, -1.0, 2.0])
+    layer.forward(s)
+    np.testing.assert_allclose(dy @ jac, layer.backward(dy), rtol=1e-13)
+
+
+def test_mean_nll_is_cross_entropy_from_log_probabilities():
+    y = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    t = np.array([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]])
+    assert mean_nll(np.log(y), t) == pytest.approx(cross_entropy_error(y, t), rel=1e-15)
+    assert mean_nll(np.log(y[0]), t[0]) == pytest.approx(-math.log(0.2))  # 单个样本：N = 1
