@@ -183,9 +183,9 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
     小于 ``PASS_THRESHOLD`` 算通过。只接受 float64（float32 的舍入误差会淹没差分）。
 
     大数组只随机抽 ``max_coords`` 个坐标（``None`` 表示全部），再加一次沿随机方向的
-    差分（两次求值，覆盖所有坐标）。批 128 的 ``TwoLayerNet(256, 256, 10)`` 与
-    ``TwoLayerNet(784, 100, 10)`` 各在 0.5 秒内查完（2 核机器、单线程 BLAS、
-    负载高时实测 0.23 秒与 0.34 秒，见 ``benchmarks/bench_gradient_check.py``）。
+    差分（两次求值，覆盖所有坐标）。批 128 的 ``TwoLayerNet(256, 256, 10)`` 或
+    ``(784, 100, 10)`` 共约 330 次前向，2 核机器上实测 0.15–0.3 秒，机器很忙时
+    可到 0.55 秒（``benchmarks/bench_gradient_check.py``）。
 
     >>> from nnlearn.layers import Sigmoid
     >>> x = np.linspace(-2.0, 2.0, 6).reshape(2, 3)
