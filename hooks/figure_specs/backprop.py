@@ -102,3 +102,35 @@ FIGURES = {
 }
 # 一段话写出实测的“一次反向 ≈ 几次正向”：链式法则页、本页与性能页都引入它
 SNIPPETS = {"backprop-cost.md": backprop_cost_markdown}
+
+
+# ---------------------------------------------------------------------------
+# F：Sigmoid 的饱和（σ 与 σ' 画在一起，数值来自包里的 Sigmoid 层）
+# ---------------------------------------------------------------------------
+def sigmoid_saturation() -> Figure:
+    """σ(x) 与 σ'(x)：σ' 由 Sigmoid 层的 backward（上游梯度取 1）算出，最大 0.25，两端趋于 0。"""
+    from nnlearn.plotting.style import COLORS, styled_figure
+
+    x = np.linspace(-8.0, 8.0, 401).reshape(1, -1)
+    layer = Sigmoid()
+    y = layer.forward(x)[0]
+    dy = layer.backward(np.ones_like(x))[0]
+    xs = x[0]
+    fig, ax = styled_figure(figsize=(6.4, 3.8))
+    saturated = dy < 0.01
+    ax.fill_between(xs, 0, 1.05, where=saturated, color="0.9", linewidth=0,
+                    label="饱和区（σ′ < 0.01）")
+    ax.plot(xs, y, color=COLORS[0], label="σ(x)")
+    ax.plot(xs, dy, color=COLORS[3], label="σ′(x) = σ(x)(1 − σ(x))")
+    ax.axhline(0.25, color=COLORS[3], linestyle=":", linewidth=1.0)
+    ax.annotate("最大值 0.25（x = 0）", (0.0, 0.25), xytext=(8, 6), textcoords="offset points",
+                fontsize=10, color=COLORS[3])
+    ax.set_xlim(-8, 8)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("x")
+    ax.legend(loc="center left", fontsize=10)
+    ax.set_title("Sigmoid 与它的导数：离 0 越远，导数越接近 0")
+    return fig
+
+
+FIGURES["backprop-sigmoid-saturation.png"] = sigmoid_saturation

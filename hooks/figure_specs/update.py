@@ -207,3 +207,74 @@ FIGURES = {
     "update-learning-rate.png": learning_rate_paths,
     "update-optimizer-paths.png": optimizer_paths,
 }
+
+
+# ---------------------------------------------------------------------------
+# F：学习率诊断（螺旋数据上的真实训练）与 Momentum 的有效步长
+# ---------------------------------------------------------------------------
+#: 页面“从损失曲线诊断学习率”一节训练的四个学习率（与页面代码块相同）。
+DIAGNOSTIC_RATES = (0.1, 1.0, 10.0, 50.0)
+
+
+def lr_curves() -> Figure:
+    """螺旋数据上 4 种学习率各训练 300 轮的损失曲线（每轮一个点，约 1 秒）。"""
+    from nnlearn.datasets import load_spiral
+    from nnlearn.models import TwoLayerNet
+    from nnlearn.plotting.training import curves
+    from nnlearn.trainer import Trainer
+
+    x, t = load_spiral()
+    series = {}
+    for lr in DIAGNOSTIC_RATES:
+        trainer = Trainer(TwoLayerNet(2, 10, 3, seed=0), SGD(lr=lr), seed=0)
+        trainer.fit(x, t, max_epoch=300, batch_size=30, eval_interval=10, verbose=False)
+        series[f"η = {lr:g}"] = trainer.loss_list
+    fig = curves(series, ylabel="每轮的平均损失", logy=True,
+                 title="学习率与损失曲线（螺旋数据，SGD，300 轮）")
+    ax = fig.axes[0]
+    ax.axhline(np.log(3.0), color="0.5", linestyle=":", linewidth=1.0)
+    ax.annotate("ln 3：瞎猜", (300, np.log(3.0)), xytext=(-4, 4), textcoords="offset points",
+                ha="right", va="bottom", fontsize=10, color="0.35")
+    fig.set_size_inches(6.4, 4.2)
+    return fig
+
+
+def _momentum_steps(grads: Sequence[float], lr: float, alpha: float) -> np.ndarray:
+    """对一个从 0 出发的参数依次施加 ``grads``，返回每步位移的大小（用包里的 Momentum）。"""
+    opt = Momentum(lr=lr, momentum=alpha)
+    w = np.zeros(1)
+    sizes = []
+    for g in grads:
+        before = w.copy()
+        opt.update([w], [np.array([g])])
+        sizes.append(abs(float(w[0] - before[0])))
+    return np.array(sizes)
+
+
+def momentum_effective_step() -> Figure:
+    r"""Momentum 每步位移的大小：恒定梯度趋于 $\eta/(1-\alpha)$，交替梯度趋于 $\eta/(1+\alpha)$。"""
+    lr, alpha, steps = 0.1, 0.9, 50
+    k = np.arange(1, steps + 1)
+    fig, ax = styled_figure(figsize=(6.4, 4.0))
+    steady = _momentum_steps([1.0] * steps, lr, alpha)
+    flipping = _momentum_steps([(-1.0) ** i for i in range(steps)], lr, alpha)
+    ax.plot(k, steady, color=COLORS[0], marker="o", markersize=3, label="恒定梯度 g = 1")
+    ax.plot(k, flipping, color=COLORS[1], marker="s", markersize=3, label="交替梯度 g = ±1")
+    ax.axhline(lr, color="0.4", linestyle=":", linewidth=1.0)
+    for value, text, color, dy in ((lr / (1 - alpha), "η/(1−α) = 1.0", COLORS[0], 4),
+                                   (lr / (1 + alpha), "η/(1+α) ≈ 0.053", COLORS[1], -4)):
+        ax.axhline(value, color=color, linestyle="--", linewidth=1.0)
+        ax.annotate(text, (steps, value), xytext=(0, dy), textcoords="offset points",
+                    ha="right", va="bottom" if dy > 0 else "top", fontsize=10, color=color)
+    ax.annotate("SGD 的步长 η = 0.1", (steps, lr), xytext=(0, 4), textcoords="offset points",
+                ha="right", va="bottom", fontsize=10, color="0.35")
+    ax.set_yscale("log")
+    ax.set_xlabel("第几步")
+    ax.set_ylabel("这一步的位移 |Δw|")
+    ax.set_title("Momentum（η = 0.1，α = 0.9）的有效步长")
+    ax.legend(loc="lower right")
+    return fig
+
+
+FIGURES["update-lr-curves.png"] = lr_curves
+FIGURES["update-momentum-step.png"] = momentum_effective_step
