@@ -27,7 +27,7 @@ from nnlearn.validation import positive_float, positive_int, seed_value
 if TYPE_CHECKING:
     from nnlearn.trainer import Trainer
 
-__all__ = ["DTYPES", "WEIGHT_SCALES", "Flag", "TrainConfig", "train"]
+__all__ = ["DTYPES", "WEIGHT_SCALES", "Flag", "TrainConfig", "build", "train"]
 
 #: 训练可选的精度（§1.5 比较它们；梯度确认只用 float64）。
 DTYPES = ("float64", "float32", "float16")
@@ -149,35 +149,40 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def build(config: TrainConfig, x: Any = None, t: Any = None) -> Trainer:
+    """按 ``config`` 组装（不训练）：``TwoLayerNet(D, H, C, seed, dtype, weight_scale)`` →
+    ``make_optimizer(optimizer, lr)`` → ``Trainer(model, optimizer, seed)``。
+
+    ``D``、``C`` 从 ``x``、``t`` 读出（不给时用 ``load_spiral()``）。同一个 ``config`` 每次
+    组装出逐位相同的初始模型，所以 ``build(config).model`` 就是 ``train(config)`` 训练前的模型。
+    """
+    from nnlearn.labels import class_indices
+    from nnlearn.models import TwoLayerNet
+    from nnlearn.trainer import Trainer
+
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config 应是 TrainConfig，收到 {type(config).__name__}")
+    x, t = _data(x, t)
+    n_classes = t.shape[1] if t.ndim == 2 else int(class_indices(t).max()) + 1
+    model = TwoLayerNet(x.shape[1], config.hidden_size, n_classes, seed=config.seed,
+                        dtype=np.dtype(config.dtype), weight_scale=config.weight_scale)
+    return Trainer(model, make_optimizer(config.optimizer, config.lr), seed=config.seed)
+
+
 def train(config: TrainConfig, x: Any = None, t: Any = None, *, x_val: Any = None,
           t_val: Any = None, callback: Callable[[int, Trainer], Any] | None = None,
           verbose: bool | None = False) -> Trainer:
     """按 ``config`` 训练，返回 ``Trainer``（模型是 ``trainer.model``）。
 
-    ``x``、``t`` 不给时用 ``load_spiral()``。步骤：``TwoLayerNet(D, H, C, seed, dtype,
-    weight_scale)`` → ``make_optimizer(optimizer, lr)`` → ``Trainer(model, optimizer, seed)`` →
-    ``fit``（``eval_interval`` 默认取每轮的迭代次数）。``x_val``、``t_val``、``callback``
-    原样交给 ``Trainer.fit``。发散时抛出 ``TrainingDivergedError``，它的 ``trainer`` 属性
-    就是这个训练器，记录保留到发散前（``err.trainer.current_epoch`` 是发散的那一轮）。
+    先 ``build(config, x, t)``，再 ``fit``（``eval_interval`` 默认取每轮的迭代次数）。
+    ``x``、``t`` 不给时用 ``load_spiral()``；``x_val``、``t_val``、``callback`` 原样交给
+    ``Trainer.fit``。发散时抛出 ``TrainingDivergedError``，它的 ``trainer`` 属性就是这个
+    训练器，记录保留到发散前（``err.trainer.current_epoch`` 是发散的那一轮）。
     """
-    from nnlearn.datasets import load_spiral
-    from nnlearn.labels import class_indices
-    from nnlearn.models import TwoLayerNet
-    from nnlearn.trainer import Trainer, TrainingDivergedError
+    from nnlearn.trainer import TrainingDivergedError
 
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config 应是 TrainConfig，收到 {type(config).__name__}")
-    if (x is None) != (t is None):
-        raise ValueError("x 与 t 应同时给出（或都不给，用螺旋数据集）")
-    if x is None:
-        x, t = load_spiral()
-    x, t = np.asarray(x), np.asarray(t)
-    if x.ndim != 2:
-        raise ValueError(f"x 应是 (样本数, 特征数) 的二维数组，收到形状 {x.shape}")
-    n_classes = t.shape[1] if t.ndim == 2 else int(class_indices(t).max()) + 1
-    model = TwoLayerNet(x.shape[1], config.hidden_size, n_classes, seed=config.seed,
-                        dtype=np.dtype(config.dtype), weight_scale=config.weight_scale)
-    trainer = Trainer(model, make_optimizer(config.optimizer, config.lr), seed=config.seed)
+    x, t = _data(x, t)
+    trainer = build(config, x, t)
     interval = config.eval_interval or max(len(x) // config.batch_size, 1)
     try:
         return trainer.fit(x, t, max_epoch=config.epochs, batch_size=config.batch_size,
@@ -186,3 +191,16 @@ def train(config: TrainConfig, x: Any = None, t: Any = None, *, x_val: Any = Non
     except TrainingDivergedError as err:
         err.trainer = trainer  # type: ignore[attr-defined]  # 调用者还能看到发散前的记录
         raise
+
+
+def _data(x: Any, t: Any) -> tuple[Any, Any]:
+    from nnlearn.datasets import load_spiral
+
+    if (x is None) != (t is None):
+        raise ValueError("x 与 t 应同时给出（或都不给，用螺旋数据集）")
+    if x is None:
+        x, t = load_spiral()
+    x, t = np.asarray(x), np.asarray(t)
+    if x.ndim != 2:
+        raise ValueError(f"x 应是 (样本数, 特征数) 的二维数组，收到形状 {x.shape}")
+    return x, t

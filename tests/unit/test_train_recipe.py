@@ -8,7 +8,7 @@ import pytest
 from nnlearn.datasets import load_spiral
 from nnlearn.models import TwoLayerNet
 from nnlearn.optim import Adam
-from nnlearn.recipe import TrainConfig, train
+from nnlearn.recipe import TrainConfig, build, train
 from nnlearn.trainer import Trainer, TrainingDivergedError
 
 
@@ -130,3 +130,16 @@ def test_multiline_command_has_short_lines_and_the_same_words(config):
     assert all(len(line) <= 60 for line in lines)
     assert all(line.endswith(" \\") for line in lines[:-1])
     assert text.replace(" \\\n", " ").split() == config.command().split()
+
+
+def test_build_gives_the_untrained_model_of_train():
+    config = TrainConfig(hidden_size=4, optimizer="momentum", lr=0.5, epochs=3, seed=2)
+    before = build(config)
+    assert before.iteration == 0 and before.loss_list == []
+    assert type(before.optimizer).__name__ == "Momentum" and before.optimizer.lr == 0.5
+    first = []
+    train(config, callback=lambda e, tr: first.append(tr.model.params[0].copy()) if e == 1 else None)
+    again = build(config)
+    for p, q in zip(before.model.params, again.model.params, strict=True):
+        np.testing.assert_array_equal(p, q)  # 每次组装逐位相同
+    assert not np.array_equal(before.model.params[0], first[0])  # 训练一轮后变了
