@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nnlearn.backend import is_cupy_array
+
 __all__ = ["BY_NAME", "SGD", "AdaGrad", "Adam", "Momentum", "Optimizer", "RMSprop", "make_optimizer"]
 
 # 自适应方法分母里的小常数：只防止 0/0，不改变有意义的结果。
@@ -50,6 +52,17 @@ class Optimizer:
         self._params: list[np.ndarray] | None = None
 
     def _check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        for name, seq in (("params", params), ("grads", grads)):
+            if not isinstance(seq, list | tuple):
+                raise TypeError(
+                    f"{name} 应是数组的列表（例如 [W, b]），收到 {type(seq).__name__}"
+                    + ("；只有一个参数时也请写成 [W]" if hasattr(seq, "shape") else "")
+                )
+            for i, a in enumerate(seq):
+                ok = isinstance(a, np.ndarray) or is_cupy_array(a)
+                if not ok and (name == "params" or not hasattr(a, "shape")):
+                    why = "（参数要就地更新，必须是 ndarray）" if name == "params" else ""
+                    raise TypeError(f"{name} 的第 {i} 个元素应是数组{why}，收到 {type(a).__name__}")
         if len(params) != len(grads):
             raise ValueError(
                 f"params 与 grads 的个数应相同，收到 {len(params)} 个参数、{len(grads)} 个梯度"

@@ -232,3 +232,22 @@ def test_make_optimizer_by_name():
         assert type(opt) is cls and opt.lr == 0.5
     with pytest.raises(ValueError, match="'sgdd'"):
         make_optimizer("sgdd", 0.1)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_params_must_be_a_list_of_arrays(cls):
+    with pytest.raises(TypeError, match=r"params 应是数组的列表.*写成 \[W\]"):
+        cls().update(np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match=r"params 的第 0 个元素应是数组.*收到 list"):
+        cls().update([[1.0, 2.0]], [np.ones(2)])
+    with pytest.raises(TypeError, match=r"params 的第 0 个元素应是数组.*收到 float64"):
+        cls().update([np.float64(1.0)], [np.ones(())])
+    with pytest.raises(TypeError, match="grads 的第 0 个元素应是数组，收到 list"):
+        cls().update([np.ones(2)], [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_zero_dimensional_params_are_updated_in_place(cls):
+    w = np.array(1.0)
+    cls(lr=0.1).update([w], [np.array(0.5)])
+    assert w < 1.0
