@@ -90,7 +90,7 @@ def numerical_diff(f: Callable[[Any], Any], x: Any,
     >>> round(numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5.0), 6)
     0.2
     """
-    h = _step_size(h)
+    x, h = _point(x), _step_size(h)
     x_plus, x_minus = x + h, x - h
     return (f(x_plus) - f(x_minus)) / _applied_step(x_plus, x_minus, x, h)
 # --8<-- [end:numerical_diff]
@@ -134,6 +134,15 @@ def _partial(f: Callable[[Any], Any], x: Any, saved: Any,
     finally:
         x[idx] = saved[idx]
     return (f_plus - f_minus) / _applied_step(x_plus, x_minus, saved[idx], h, idx)
+
+
+def _point(x: Any) -> Any:
+    """``numerical_diff`` 的 ``x``：实数或实数数组（bool、复数、字符串都说清楚地拒绝）。"""
+    if isinstance(x, bool) or not isinstance(x, int | float | np.number | np.ndarray):
+        raise TypeError(f"numerical_diff 的 x 应是实数（或实数数组），收到 {type(x).__name__}：{x!r}")
+    if np.asarray(x).dtype.kind not in "fiu":
+        raise TypeError(f"numerical_diff 的 x 应是实数，收到 dtype={np.asarray(x).dtype}")
+    return x
 
 
 def _step_size(h: object) -> float:
@@ -199,6 +208,9 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
     xs = [_checked_input("输入" if len(inputs) == 1 else f"第 {i} 个输入", x)
           for i, x in enumerate(inputs)]
     extra = () if t is None else (t,)
+    for attr in ("forward", "backward"):
+        if not callable(getattr(obj, attr, None)):
+            raise TypeError(f"gradient_check 需要有 forward 和 backward 方法的对象，{type(obj).__name__} 没有 {attr}")
     _require_float64(obj)
     out = obj.forward(*xs, *extra)
     is_loss = np.ndim(out) == 0 and (t is not None or _no_dout(obj))
@@ -225,11 +237,11 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
 def _gradients(obj: Any, xs: list[Any], dxs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """按名字收集解析梯度和对应的数组；个数或形状对不上时指名报错。"""
     names = _param_names(obj)
-    grads = list(obj.grads)
-    if len(grads) != len(obj.params):
-        raise ValueError(f"grads 有 {len(grads)} 个数组，params 却有 {len(obj.params)} 个；两者应一一对应")
+    grads, params = list(getattr(obj, "grads", [])), list(getattr(obj, "params", []))
+    if len(grads) != len(params):
+        raise ValueError(f"grads 有 {len(grads)} 个数组，params 却有 {len(params)} 个；两者应一一对应")
     analytic = {name: np.array(g, dtype=np.float64) for name, g in zip(names, grads, strict=True)}
-    arrays = dict(zip(names, obj.params, strict=True))
+    arrays = dict(zip(names, params, strict=True))
     if dxs is not None:
         dxs = dxs if isinstance(dxs, tuple | list) else (dxs,)
         if len(dxs) != len(xs):
@@ -334,11 +346,12 @@ def _random_like(out: Any, rng: np.random.Generator) -> tuple[Any, ...]:
 
 def _param_names(obj: Any) -> list[str]:
     names = list(getattr(obj, "param_names", ()))
-    return names if len(names) == len(obj.params) else [f"param{i}" for i in range(len(obj.params))]
+    params = getattr(obj, "params", [])
+    return names if len(names) == len(params) else [f"param{i}" for i in range(len(params))]
 
 
 def _require_float64(obj: Any) -> None:
-    for name, p in zip(_param_names(obj), obj.params, strict=True):
+    for name, p in zip(_param_names(obj), getattr(obj, "params", []), strict=True):
         if p.dtype != np.float64:
             raise TypeError(
                 f"梯度确认只在 float64 下有意义，但参数 {name} 是 {p.dtype}："

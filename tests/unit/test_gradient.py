@@ -323,3 +323,28 @@ def test_compare_gradient_reports_coordinates_and_both_values():
     np.testing.assert_array_equal(W, before)
     with pytest.raises(ValueError, match=r"W 的解析梯度形状是 \(5, 6\)"):
         compare_gradient(exact.T, W, loss, name="W")
+
+
+@pytest.mark.parametrize("x", ["1.0", True, 1 + 2j, np.array([1 + 0j])])
+def test_numerical_diff_refuses_non_real_points(x):
+    with pytest.raises(TypeError, match="实数"):
+        numerical_diff(lambda a: a * a, x)
+
+
+def test_numerical_diff_accepts_ints_and_arrays():
+    assert numerical_diff(lambda a: a * a, 3) == pytest.approx(6.0)
+    np.testing.assert_allclose(numerical_diff(np.sin, np.array([0.0, 1.0])), np.cos([0.0, 1.0]), atol=1e-8)
+
+
+def test_gradient_check_needs_forward_and_backward_but_not_params():
+    with pytest.raises(TypeError, match="forward 和 backward"):
+        gradient_check(object(), np.ones(2))
+
+    class Double:  # 读者最简单的层：没有 params/grads 属性
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, dout):
+            return 2 * dout
+
+    assert gradient_check(Double(), np.ones((2, 3)))["x"] < PASS_THRESHOLD
