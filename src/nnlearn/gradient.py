@@ -208,10 +208,7 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
     xs = [_checked_input("输入" if len(inputs) == 1 else f"第 {i} 个输入", x)
           for i, x in enumerate(inputs)]
     extra = () if t is None else (t,)
-    for attr in ("forward", "backward"):
-        if not callable(getattr(obj, attr, None)):
-            raise TypeError(f"gradient_check 需要有 forward 和 backward 方法的对象，{type(obj).__name__} 没有 {attr}")
-    _require_float64(obj)
+    _require_layer(obj)
     out = obj.forward(*xs, *extra)
     is_loss = np.ndim(out) == 0 and (t is not None or _no_dout(obj))
     douts = None if is_loss else _random_like(out, rng)
@@ -348,6 +345,14 @@ def _param_names(obj: Any) -> list[str]:
     names = list(getattr(obj, "param_names", ()))
     params = getattr(obj, "params", [])
     return names if len(names) == len(params) else [f"param{i}" for i in range(len(params))]
+
+
+def _require_layer(obj: Any) -> None:
+    """层的约定：有 forward 和 backward；参数（若有）必须是 float64。"""
+    for attr in ("forward", "backward"):
+        if not callable(getattr(obj, attr, None)):
+            raise TypeError(f"gradient_check 需要有 forward 和 backward 方法的对象，{type(obj).__name__} 没有 {attr}")
+    _require_float64(obj)
 
 
 def _require_float64(obj: Any) -> None:

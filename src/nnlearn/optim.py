@@ -39,6 +39,15 @@ def _check_hyper(name: str, value: float, *, low: float = 0.0, high: float | Non
     return v
 
 
+def _fraction(name: str, value: float) -> float:
+    """衰减率一类的超参数：取值在 [0, 1)。"""
+    return _check_hyper(name, value, low=0.0, high=1.0, include_low=True)
+
+
+#: ``update`` 的参数：数组的列表（书中的 ``params``、``grads``）。
+Arrays = Sequence[np.ndarray]
+
+
 class Optimizer:
     """优化器的公共部分：检查参数与梯度一一对应，状态绑定在第一次见到的那组参数上。
 
@@ -110,7 +119,7 @@ class Optimizer:
         self._params = list(params)
         return [np.zeros_like(p) for p in params]
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         raise NotImplementedError
 
 
@@ -118,7 +127,8 @@ class Optimizer:
 class SGD(Optimizer):
     r"""随机梯度下降：沿梯度的反方向走一小步。
 
-    $$\mathbf{W} \leftarrow \mathbf{W} - \eta \frac{\partial L}{\partial \mathbf{W}}$$
+    $$\mathbf{W} \leftarrow
+    \mathbf{W} - \eta \frac{\partial L}{\partial \mathbf{W}}$$
 
     >>> import numpy as np
     >>> w, g = np.array([1.0, 2.0]), np.array([10.0, -10.0])
@@ -131,7 +141,7 @@ class SGD(Optimizer):
         super().__init__()
         self.lr = _check_hyper("lr", lr)
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         for param, grad in zip(params, grads, strict=True):
             param -= self.lr * grad  # 就地减：层里持有的数组随之更新
@@ -142,17 +152,18 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     r"""Momentum：像有惯性的小球，速度 $\mathbf{v}$ 累积过去的梯度。
 
-    $$\mathbf{v} \leftarrow \alpha\mathbf{v} - \eta\frac{\partial L}{\partial \mathbf{W}}, \qquad
-    \mathbf{W} \leftarrow \mathbf{W} + \mathbf{v}$$
+    $$\mathbf{v} \leftarrow
+    \alpha\mathbf{v} - \eta\frac{\partial L}{\partial \mathbf{W}},
+    \qquad \mathbf{W} \leftarrow \mathbf{W} + \mathbf{v}$$
     """
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
         self.lr = _check_hyper("lr", lr)
-        self.momentum = _check_hyper("momentum", momentum, low=0.0, high=1.0, include_low=True)
+        self.momentum = _fraction("momentum", momentum)
         self.v: list[np.ndarray] | None = None
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         if self.v is None:
             self.v = self._zeros_like(params)
@@ -167,7 +178,8 @@ class Momentum(Optimizer):
 class AdaGrad(Optimizer):
     r"""AdaGrad：每个元素按自己累计过的梯度平方缩小学习率。
 
-    $$\mathbf{h} \leftarrow \mathbf{h} + \frac{\partial L}{\partial \mathbf{W}} \odot
+    $$\mathbf{h} \leftarrow \mathbf{h}
+    + \frac{\partial L}{\partial \mathbf{W}} \odot
     \frac{\partial L}{\partial \mathbf{W}}, \qquad
     \mathbf{W} \leftarrow \mathbf{W} - \eta \frac{1}{\sqrt{\mathbf{h}}}
     \frac{\partial L}{\partial \mathbf{W}}$$
@@ -178,7 +190,7 @@ class AdaGrad(Optimizer):
         self.lr = _check_hyper("lr", lr)
         self.h: list[np.ndarray] | None = None
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         if self.h is None:
             self.h = self._zeros_like(params)
@@ -191,18 +203,18 @@ class AdaGrad(Optimizer):
 # --8<-- [start:rmsprop]
 class RMSprop(Optimizer):
     r"""RMSprop：把 AdaGrad 的累加换成指数移动平均，
-    $\mathbf{h} \leftarrow \rho\mathbf{h} + (1-\rho)\,\frac{\partial L}{\partial \mathbf{W}} \odot
+    $\mathbf{h} \leftarrow \rho\mathbf{h}
+    + (1-\rho)\,\frac{\partial L}{\partial \mathbf{W}} \odot
     \frac{\partial L}{\partial \mathbf{W}}$，$\rho$ 即 ``decay_rate``。
     """
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
         super().__init__()
         self.lr = _check_hyper("lr", lr)
-        self.decay_rate = _check_hyper("decay_rate", decay_rate, low=0.0, high=1.0,
-                                       include_low=True)
+        self.decay_rate = _fraction("decay_rate", decay_rate)
         self.h: list[np.ndarray] | None = None
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         if self.h is None:
             self.h = self._zeros_like(params)
@@ -219,23 +231,26 @@ class Adam(Optimizer):
     并把偏差校正并入学习率 $\eta_t = \eta\sqrt{1-\beta_2^t}/(1-\beta_1^t)$。
     """
 
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9,
+                 beta2: float = 0.999) -> None:
         super().__init__()
         self.lr = _check_hyper("lr", lr)
-        self.beta1 = _check_hyper("beta1", beta1, low=0.0, high=1.0, include_low=True)
-        self.beta2 = _check_hyper("beta2", beta2, low=0.0, high=1.0, include_low=True)
+        self.beta1 = _fraction("beta1", beta1)
+        self.beta2 = _fraction("beta2", beta2)
         self.iter = 0
         self.m: list[np.ndarray] | None = None
         self.v: list[np.ndarray] | None = None
 
-    def update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+    def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         if self.m is None or self.v is None:
             self.m = self._zeros_like(params)
             self.v = self._zeros_like(params)
         self.iter += 1
-        lr_t = self.lr * math.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
-        for param, grad, m, v in zip(params, grads, self.m, self.v, strict=True):
+        t = self.iter
+        lr_t = self.lr * math.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        states = zip(self.m, self.v, strict=True)
+        for param, grad, (m, v) in zip(params, grads, states, strict=True):
             m += (1 - self.beta1) * (grad - m)
             v += (1 - self.beta2) * (grad**2 - v)
             param -= lr_t * m / (np.sqrt(v) + EPS)
