@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 
 from nnlearn.validation import float_array
 
-__all__ = ["Example", "Layer"]
+__all__ = ["Example", "Layer", "reduce_to_shape"]
 
 
 class Example(NamedTuple):
@@ -55,6 +55,33 @@ class Layer:
         if x.size == 0:
             raise ValueError(f"批为空：{type(self).__name__} 的输入 {name} 的形状是 {x.shape}，没有数据")
         return x
+
+    def _batch(self, x: ArrayLike, width: int) -> Any:
+        """输入应是 ``(N, width)``；对不上时报出双方的形状。"""
+        x = self._input(x)
+        if x.ndim != 2 or x.shape[1] != width:
+            single = x.ndim == 1 and x.shape[0] == width
+            hint = "；单个样本请写成 x.reshape(1, -1)" if single else ""
+            raise ValueError(f"{type(self).__name__} 的输入应为 (N, {width})，收到形状 {x.shape}{hint}")
+        return x
+
+    def _scores(self, x: ArrayLike) -> Any:
+        """损失层的分数：``(N, C)`` 或单个样本 ``(C,)``。"""
+        x = self._input(x)
+        if x.ndim not in (1, 2):
+            raise ValueError(f"{type(self).__name__} 的分数 x 的形状应为 (N, C) 或 (C,)，收到 {x.shape}")
+        return x
+
+    @classmethod
+    def _param(cls, name: str, value: ArrayLike, shape: str, ndim: int) -> Any:
+        """参数必须是 ``ndim`` 维浮点数组（整数在更新时会被悄悄截断）；报错时写出期望的形状。"""
+        a = float_array(f"{cls.__name__} 的参数 {name}", value)
+        if a.ndim != ndim:
+            raise ValueError(f"{cls.__name__} 的参数 {name} 应是形状 {shape} 的 {ndim} 维数组，"
+                             f"收到形状 {a.shape}（{a.ndim} 维）")
+        if a.size == 0:
+            raise ValueError(f"{cls.__name__} 的参数 {name} 为空：形状 {a.shape}")
+        return a
 
     def _remember(self, out: Any) -> Any:
         """记下正向输出的形状与 dtype，反向据此检查 ``dout``。"""
@@ -105,3 +132,19 @@ def _common_dtype(layer: str, names: tuple[str, ...], params: tuple[Any, ...]) -
             f"例如 b.astype(W.dtype)"
         )
     return dtypes[0]
+
+
+def reduce_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
+    """把广播后的梯度沿被复制的轴求和，还原成输入的形状 ``shape``。
+
+    >>> reduce_to_shape(np.ones((3, 4)), (4,))
+    array([3., 3., 3., 3.])
+    >>> reduce_to_shape(np.ones((3, 4)), (3, 1)).ravel()
+    array([4., 4., 4.])
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)

@@ -5,13 +5,16 @@ r"""激活函数与损失函数：无状态的纯函数，层（``nnlearn.layers
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from nnlearn.labels import check_labels, check_probabilities
-from nnlearn.validation import float_array
+from nnlearn.validation import class_axis_array, float_array
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:sigmoid]
@@ -52,7 +55,7 @@ def softmax(x: ArrayLike) -> Any:
     >>> softmax([1000.0, 0.0, -1000.0])
     array([1., 0., 0.])
     """
-    x = _scores(x, "softmax")
+    x = class_axis_array("softmax", x)
     e = x - x.max(axis=-1, keepdims=True)
     np.exp(e, out=e)
     e /= e.sum(axis=-1, keepdims=True)
@@ -70,7 +73,7 @@ def log_softmax(x: ArrayLike) -> Any:
     >>> log_softmax([1000.0, 0.0, -1000.0])
     array([    0., -1000., -2000.])
     """
-    x = _scores(x, "log_softmax")
+    x = class_axis_array("log_softmax", x)
     shifted = x - x.max(axis=-1, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
@@ -138,17 +141,3 @@ def softmax_jacobian(s: ArrayLike) -> Any:
     jac[..., diag, diag] += y
     return jac
 
-
-def _scores(x: ArrayLike, func: str) -> Any:
-    """沿最后一个轴（类别轴）计算的函数：输入至少一维、不为空；整数按 float64。"""
-    if type(x) is np.ndarray and x.dtype.kind == "f" and x.ndim and x.size:
-        return x  # 最常见的情形：只读几个属性
-    x = float_array(f"{func} 的输入", x)
-    if x.ndim == 0:
-        raise ValueError(
-            f"{func} 沿最后一个轴（类别轴）计算，输入至少是一维 (C,)，"
-            f"收到标量 {float(x)!r}；单个样本的分数请写成数组，如 [{float(x)!r}, ...]"
-        )
-    if x.size == 0:
-        raise ValueError(f"批为空：{func} 的输入形状是 {x.shape}，没有数据")
-    return x

@@ -10,6 +10,7 @@ r"""神经网络的层：书中统一的接口。
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ from numpy.typing import ArrayLike
 from nnlearn.base import Example, Layer
 from nnlearn.functions import log_softmax, mean_nll, sigmoid, softmax
 from nnlearn.labels import label_distribution
-from nnlearn.validation import float_array
+
+# --8<-- [end:imports]
 
 __all__ = ["LAYERS", "Affine", "MatMul", "Sigmoid", "Softmax", "SoftmaxWithLoss"]
 
@@ -38,13 +40,13 @@ class MatMul(Layer):
     param_names = ("W",)
 
     def __init__(self, W: ArrayLike, *, input_grad: bool = True) -> None:
-        super().__init__(_param("MatMul", "W", W, "(D, H)", 2))
+        super().__init__(self._param("W", W, "(D, H)", 2))
         self.input_grad = input_grad
         self.x: Any = None
 
     def forward(self, x: ArrayLike) -> Any:
         (W,) = self.params
-        self.x = _batch(self, x, W.shape[0])
+        self.x = self._batch(x, W.shape[0])
         return self._remember(self.x @ W)
 
     def backward(self, dout: Any) -> Any:
@@ -72,8 +74,8 @@ class Affine(Layer):
 
     def __init__(self, W: ArrayLike, b: ArrayLike, *,
                  input_grad: bool = True) -> None:
-        W = _param("Affine", "W", W, "(D, H)", 2)
-        b = _param("Affine", "b", b, f"({W.shape[1]},)", 1)
+        W = self._param("W", W, "(D, H)", 2)
+        b = self._param("b", b, f"({W.shape[1]},)", 1)
         if b.shape != (W.shape[1],):
             raise ValueError(f"偏置 b 的形状应为 ({W.shape[1]},)"
                              f"（W 是 {W.shape}），收到 {b.shape}")
@@ -83,7 +85,7 @@ class Affine(Layer):
 
     def forward(self, x: ArrayLike) -> Any:
         W, b = self.params
-        self.x = _batch(self, x, W.shape[0])
+        self.x = self._batch(x, W.shape[0])
         out = self.x @ W
         out += b  # 广播加偏置，就地完成
         return self._remember(out)
@@ -170,7 +172,7 @@ class SoftmaxWithLoss(Layer):
     """
 
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
-        x = _scores(self, x)
+        x = self._scores(x)
         # 整数类别也写成 one-hot：反向就是一次减法
         self.t = label_distribution(t, x)
         log_y = log_softmax(x)
@@ -191,30 +193,3 @@ class SoftmaxWithLoss(Layer):
 
 LAYERS: tuple[type[Layer], ...] = (MatMul, Affine, Sigmoid, Softmax, SoftmaxWithLoss)
 
-
-def _param(layer: str, name: str, value: ArrayLike, shape: str, ndim: int) -> Any:
-    """参数必须是 ``ndim`` 维浮点数组（整数在更新时会被悄悄截断）；报错时写出期望的形状。"""
-    a = float_array(f"{layer} 的参数 {name}", value)
-    if a.ndim != ndim:
-        raise ValueError(f"{layer} 的参数 {name} 应是形状 {shape} 的 {ndim} 维数组，"
-                         f"收到形状 {a.shape}（{a.ndim} 维）")
-    if a.size == 0:
-        raise ValueError(f"{layer} 的参数 {name} 为空：形状 {a.shape}")
-    return a
-
-
-def _batch(layer: Layer, x: ArrayLike, width: int) -> Any:
-    """输入应是 ``(N, D)``；宽度对不上时报出双方的形状。"""
-    x = layer._input(x)
-    if x.ndim != 2 or x.shape[1] != width:
-        name = type(layer).__name__
-        hint = "；单个样本请写成 x.reshape(1, -1)" if x.ndim == 1 and x.shape[0] == width else ""
-        raise ValueError(f"{name} 的输入应为 (N, {width})，收到形状 {x.shape}{hint}")
-    return x
-
-
-def _scores(layer: Layer, x: ArrayLike) -> Any:
-    x = layer._input(x)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{type(layer).__name__} 的分数 x 的形状应为 (N, C) 或 (C,)，收到 {x.shape}")
-    return x

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
 
+from nnlearn.init import WeightScale, init_scale
 from nnlearn.labels import class_indices
 from nnlearn.layers import Affine, Sigmoid, SoftmaxWithLoss
-from nnlearn.validation import positive_float, positive_int, seed_value
+from nnlearn.validation import float_dtype, positive_int, seed_value
+
+# --8<-- [end:imports]
 
 __all__ = ["TwoLayerNet", "init_scale"]
-
-WeightScale = float | str
-
-
-def init_scale(weight_scale: WeightScale, fan_in: int) -> float:
-    r"""初始权重的标准差：一个正数，或 ``"xavier"``（$1/\sqrt{n}$）、``"he"``（$\sqrt{2/n}$），
-    $n$ 是这一层的输入个数（fan-in）。
-
-    >>> init_scale(0.01, 100), init_scale("xavier", 100), init_scale("he", 50)
-    (0.01, 0.1, 0.2)
-    """
-    if isinstance(weight_scale, str):
-        rules = {"xavier": 1.0, "he": 2.0}
-        if weight_scale not in rules:
-            raise ValueError(f"weight_scale 应是正数，或 'xavier'、'he' 之一，收到 {weight_scale!r}")
-        return float(np.sqrt(rules[weight_scale] / fan_in))
-    return positive_float("weight_scale", weight_scale)
 
 
 # --8<-- [start:twolayernet]
@@ -56,7 +43,7 @@ class TwoLayerNet:
         d = positive_int("input_size", input_size)
         h = positive_int("hidden_size", hidden_size)
         c = positive_int("output_size", output_size)
-        dtype = _float_dtype(dtype)
+        dtype = float_dtype("dtype", dtype)
         rng = np.random.default_rng(seed_value("seed", seed))
         # 权重取小的随机数打破对称，偏置从 0 开始
         s1, s2 = init_scale(weight_scale, d), init_scale(weight_scale, h)
@@ -106,9 +93,3 @@ class TwoLayerNet:
         labels = class_indices(t, scores.shape)
         return float(np.mean(scores.argmax(axis=-1) == labels))
 
-
-def _float_dtype(dtype: Any) -> Any:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype 应为浮点类型（如 float64、float32），收到 {dtype}")
-    return dtype

@@ -12,13 +12,16 @@ MatMul 节点有参数，见 :class:`nnlearn.layers.MatMul`。
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnlearn.base import Example, Layer
+from nnlearn.base import Example, Layer, reduce_to_shape
 from nnlearn.validation import positive_int
+
+# --8<-- [end:imports]
 
 __all__ = ["NODES", "Add", "Branch", "Mul", "Repeat", "Sum", "reduce_to_shape"]
 
@@ -151,18 +154,3 @@ class Sum(Layer):
 
 NODES: tuple[type[Layer], ...] = (Add, Mul, Branch, Repeat, Sum)
 
-
-def reduce_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
-    """把广播后的梯度沿被复制的轴求和，还原成输入的形状 ``shape``。
-
-    >>> reduce_to_shape(np.ones((3, 4)), (4,))
-    array([3., 3., 3., 3.])
-    >>> reduce_to_shape(np.ones((3, 4)), (3, 1)).ravel()
-    array([4., 4., 4.])
-    """
-    if grad.shape == shape:
-        return grad
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)

@@ -9,7 +9,8 @@ import numpy as np
 
 from nnlearn.backend import asarray
 
-__all__ = ["float_array", "positive_float", "positive_int", "real_array", "seed_value"]
+__all__ = ["class_axis_array", "float_array", "float_dtype", "positive_float", "positive_int", "real_array",
+           "seed_value"]
 
 
 def positive_int(name: str, value: object, *, minimum: int = 1) -> int:
@@ -55,3 +56,26 @@ def float_array(name: str, value: object, dtype: Any = None) -> Any:
     a = real_array(name, value)
     target = dtype if dtype is not None else (a.dtype if a.dtype.kind == "f" else np.float64)
     return a if a.dtype == target else a.astype(target)
+
+
+def class_axis_array(func: str, value: object) -> Any:
+    """沿最后一个轴（类别轴）计算的函数的输入：至少一维、不为空；整数按 float64。"""
+    if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim and value.size:
+        return value  # 最常见的情形：只读几个属性
+    x = float_array(f"{func} 的输入", value)
+    if x.ndim == 0:
+        raise ValueError(
+            f"{func} 沿最后一个轴（类别轴）计算，输入至少是一维 (C,)，"
+            f"收到标量 {float(x)!r}；单个样本的分数请写成数组，如 [{float(x)!r}, ...]"
+        )
+    if x.size == 0:
+        raise ValueError(f"批为空：{func} 的输入形状是 {x.shape}，没有数据")
+    return x
+
+
+def float_dtype(name: str, value: object) -> Any:
+    """浮点 dtype（float64、float32 等）；其他类型 ``TypeError``。"""
+    dtype = np.dtype(value)  # type: ignore[call-overload]
+    if dtype.kind != "f":
+        raise TypeError(f"{name} 应为浮点类型（如 float64、float32），收到 {dtype}")
+    return dtype
