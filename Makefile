@@ -1,6 +1,7 @@
 # nnlearn：两个命令。
 #   make serve  从干净的克隆开始装好一切，在 http://127.0.0.1:8000 打开站点（改文档、源码会自动重建）
 #   make test   装好一切，运行全部检查：ruff、mkdocs build --strict、单元/文档/笔记本测试、真实浏览器测试
+#   make offline  只构建离线归档（.cache/offline/nnlearn-offline.zip，解压后从磁盘打开就能读、能搜索）
 # 两个命令都可以重复运行：已经装好的部分会跳过（靠下面的时间戳文件判断）。
 
 SHELL := /bin/bash
@@ -13,16 +14,19 @@ BIN := $(VENV)/bin
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SITE_DIR := site
+OFFLINE_DIR := .cache/offline/nnlearn-offline
+ARCHIVE := .cache/offline/nnlearn-offline.zip
 HOST := 127.0.0.1:8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help setup serve build test lint clean system-fonts system-chromium system-node
+.PHONY: help setup serve build offline test lint clean system-fonts system-chromium system-node
 
 help:
 	@echo "make serve   装好依赖并在 http://$(HOST) 打开站点"
 	@echo "make test    装好依赖并运行全部测试（含 mkdocs build --strict 和浏览器测试）"
-	@echo "make build   只构建站点到 $(SITE_DIR)/"
+	@echo "make build   只构建站点到 $(SITE_DIR)/（先打好离线归档，站点的首页链接它）"
+	@echo "make offline 只构建离线归档 $(ARCHIVE)"
 	@echo "make clean   删除构建产物与缓存（不删 .venv 和 node_modules）"
 
 # ---- 系统包（Debian/Ubuntu）：只在缺少时安装 ----------------------------------------
@@ -61,7 +65,13 @@ setup: system-fonts $(PIP_STAMP) $(NPM_STAMP)
 serve: setup
 	$(BIN)/mkdocs serve -a $(HOST)
 
-build: setup
+# 离线归档：第二份配置继承 mkdocs.yml，图和笔记本的缓存两次构建共用，所以第二次很快。
+offline: setup
+	$(BIN)/mkdocs build --strict -f mkdocs-offline.yml -d $(OFFLINE_DIR)
+	rm -f $(ARCHIVE)
+	cd $(dir $(OFFLINE_DIR)) && $(abspath $(BIN))/python -m zipfile -c $(notdir $(ARCHIVE)) $(notdir $(OFFLINE_DIR))/
+
+build: setup offline
 	$(BIN)/mkdocs build --strict -d $(SITE_DIR)
 
 lint: $(PIP_STAMP)
@@ -69,7 +79,7 @@ lint: $(PIP_STAMP)
 
 # pytest 退出码 5 = 一个测试也没收集到：同样算失败，并说清楚。
 test: setup system-chromium lint build
-	NNLEARN_SITE_DIR=$(SITE_DIR) $(BIN)/python -m pytest || { rc=$$?; \
+	NNLEARN_SITE_DIR=$(SITE_DIR) NNLEARN_OFFLINE_ARCHIVE=$(ARCHIVE) $(BIN)/python -m pytest || { rc=$$?; \
 	  if [ $$rc = 5 ]; then echo "pytest 没有收集到任何测试（退出码 5）" >&2; fi; exit $$rc; }
 
 clean:

@@ -25,7 +25,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from site_browser import ROOT, RecordedPage, new_recorded_page, serve_directory
+from site_browser import (
+    LAYOUT_JS,
+    MAX_SCREENSHOT_HEIGHT,
+    PAGE_CHECKS_JS,
+    ROOT,
+    PageReport,
+    RecordedPage,
+    new_recorded_page,
+    screenshot_name,
+    serve_directory,
+    site_pages,
+)
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -116,6 +127,30 @@ def artifacts_dir() -> Path:
     """截图等测试产物的目录（已在 .gitignore 里）。"""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def page_reports(browser, site_url: str, site_dir: Path, artifacts_dir: Path) -> list[PageReport]:
+    """逐页打开站点一次，收集断言要用的全部记录，并截图。"""
+    reports = []
+    for path in site_pages(site_dir):
+        recorded = new_recorded_page(browser, site_url, viewport={"width": 1280, "height": 900})
+        try:
+            recorded.open(path)
+            checks = recorded.page.evaluate(PAGE_CHECKS_JS)
+            checks["layout"] = recorded.page.evaluate(LAYOUT_JS)
+            # 整页截图，但特别长的页（API 参考）只截前一段：截全图要十几秒。
+            height = min(recorded.page.evaluate("document.documentElement.scrollHeight"),
+                         MAX_SCREENSHOT_HEIGHT)
+            recorded.page.screenshot(path=str(artifacts_dir / screenshot_name(path)),
+                                     full_page=True,
+                                     clip={"x": 0, "y": 0, "width": 1280, "height": height})
+        finally:
+            recorded.page.context.close()
+        reports.append(PageReport(path, recorded.requests, recorded.blocked,
+                                  recorded.console_errors, checks))
+    assert reports, "站点里一个页面也没有"
+    return reports
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,6 +15,54 @@ from urllib.parse import urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+MIN_TABLE_PX = 14
+MAX_SCREENSHOT_HEIGHT = 6000
+CHAPTER_PREFIXES = ("learning/", "solving/", "speed/")
+
+#: 版面的量法（test_site 在 1280 px、test_layout 在 390 px 下对每页运行）。
+LAYOUT_JS = r"""
+() => {
+  const doc = document.documentElement;
+  const content = document.querySelector(".md-content") || document.body;
+  const tex = (el) => {
+    const a = el.querySelector('annotation[encoding="application/x-tex"]');
+    return (a ? a.textContent : el.textContent).trim().replace(/\s+/g, " ").slice(0, 160);
+  };
+  const displays = [...content.querySelectorAll(".katex-display")].map((el) => {
+    const style = getComputedStyle(el);
+    return { tex: tex(el), overflow: el.scrollWidth - el.clientWidth, width: el.clientWidth,
+             overflowX: style.overflowX, cue: style.backgroundImage !== "none" };
+  });
+  const wide = [];
+  if (doc.scrollWidth > innerWidth) {
+    for (const el of content.querySelectorAll("*")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > innerWidth + 1 && r.width > 0) {
+        wide.push(`${el.tagName.toLowerCase()}.${String(el.className).split(" ")[0]}`
+                  + ` ${(el.textContent || "").trim().slice(0, 40)}`);
+        if (wide.length >= 3) break;
+      }
+    }
+  }
+  const cutCode = [...content.querySelectorAll("pre > code, .jupyter-wrapper pre")]
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => el.textContent.split("\n").reduce((a, b) => (b.length > a.length ? b : a), "").slice(0, 100));
+  const canvas = document.createElement("canvas").getContext("2d");
+  const tables = [...content.querySelectorAll("table:not([class])")];
+  const smallTables = tables.map((t) => parseFloat(getComputedStyle(t.querySelector("td, th") || t).fontSize))
+    .filter((size) => size < %(min_px)d);
+  const brokenHeaders = [];
+  for (const th of content.querySelectorAll("table:not([class]) th")) {
+    const style = getComputedStyle(th);
+    canvas.font = style.font;
+    const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    for (const word of th.textContent.trim().split(/\s+/)) {
+      if (word && canvas.measureText(word).width > room + 1) brokenHeaders.push(word);
+    }
+  }
+  return { scrollWidth: doc.scrollWidth, innerWidth, displays, wide, cutCode, smallTables, brokenHeaders };
+}
+""".replace("%(min_px)d", str(MIN_TABLE_PX))
 
 
 @dataclass
@@ -46,7 +94,7 @@ class RecordedPage:
 
 def is_local(url: str) -> bool:
     parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about"}:
+    if parts.scheme in {"data", "blob", "about", "file"}:
         return True
     return parts.hostname in LOCAL_HOSTS
 
@@ -118,3 +166,73 @@ def serve_directory(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+PAGE_CHECKS_JS = r"""
+() => {
+  const outside = (root, skip) => {
+    const found = [];
+    if (!root) return found;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => n.parentElement && n.parentElement.closest(skip)
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    while (walker.nextNode()) found.push(walker.currentNode.textContent);
+    return found;
+  };
+  const content = document.querySelector(".md-content") || document.body;
+  const code = "pre, code, script, style, textarea, .katex, .highlight";
+  const raw = outside(content, code).filter((t) => /\\\(|\\\)|\\\[|\\\]|\$\$/.test(t));
+  const nbDollar = [...document.querySelectorAll(".jp-RenderedMarkdown")]
+    .flatMap((el) => outside(el, code)).filter((t) => /\$[^$\s][^$]*\$/.test(t));
+  const entries = [
+    ...performance.getEntriesByType("navigation"),
+    ...performance.getEntriesByType("resource"),
+  ];
+  const performanceBytes = entries.reduce((sum, e) => sum + (e.transferSize || 0), 0);
+  const decodedBytes = entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  return {
+    katexErrors: [...document.querySelectorAll(".katex-error")]
+      .map((e) => e.getAttribute("title") || e.textContent),
+    unrendered: [...document.querySelectorAll(".arithmatex")]
+      .filter((e) => !e.querySelector(".katex")).map((e) => e.textContent.slice(0, 80)),
+    raw: raw.concat(nbDollar).map((t) => t.trim().slice(0, 80)),
+    formulas: document.querySelectorAll(".katex").length,
+    brokenImages: [...document.images]
+      .filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.currentSrc || i.src),
+    images: document.images.length,
+    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+    snippetMarkers: (content.innerText.match(/--8<-- \[(start|end):[^\]]*\]/g) || []),
+    rawImages: outside(content, code).filter((t) => /!\[[^\]]*\]?\(|!\[.*\]\(/.test(t))
+      .map((t) => t.trim().slice(0, 80)),
+    bytes: performanceBytes,
+    decoded: decodedBytes,
+  };
+}
+"""
+
+
+@dataclass
+class PageReport:
+    path: str  # 站点里的路径，如 "learning/loss/"
+    requests: list[str]
+    blocked: list[str]
+    console_errors: list[str]
+    checks: dict
+
+    @property
+    def is_chapter(self) -> bool:
+        return self.path.startswith(CHAPTER_PREFIXES)
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    """站点里的每个 HTML 页面，按目录形式的 URL 路径给出。"""
+    pages = []
+    for html in sorted(site_dir.rglob("*.html")):
+        rel = html.relative_to(site_dir).as_posix()
+        pages.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return pages
+
+
+def screenshot_name(path: str) -> str:
+    return (path.strip("/").replace("/", "__") or "index").removesuffix(".html") + ".png"

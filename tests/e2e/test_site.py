@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.error import HTTPError
@@ -17,104 +16,11 @@ from urllib.parse import urldefrag, urlsplit
 
 import markdown_blocks as blocks
 import pytest
-from site_browser import ROOT, RecordedPage, is_local, new_recorded_page
+from site_browser import ROOT, PageReport, RecordedPage, is_local, new_recorded_page
 
-CHAPTER_PREFIXES = ("learning/", "solving/", "speed/")
 MAX_CHAPTER_BYTES = 1_500_000
-MAX_SCREENSHOT_HEIGHT = 6000
 SEARCH_TERMS = ("梯度", "交叉熵", "链式法则", "反向传播", "计算图")
 
-PAGE_CHECKS_JS = r"""
-() => {
-  const outside = (root, skip) => {
-    const found = [];
-    if (!root) return found;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-      acceptNode: (n) => n.parentElement && n.parentElement.closest(skip)
-        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
-    });
-    while (walker.nextNode()) found.push(walker.currentNode.textContent);
-    return found;
-  };
-  const content = document.querySelector(".md-content") || document.body;
-  const code = "pre, code, script, style, textarea, .katex, .highlight";
-  const raw = outside(content, code).filter((t) => /\\\(|\\\)|\\\[|\\\]|\$\$/.test(t));
-  const nbDollar = [...document.querySelectorAll(".jp-RenderedMarkdown")]
-    .flatMap((el) => outside(el, code)).filter((t) => /\$[^$\s][^$]*\$/.test(t));
-  const entries = [
-    ...performance.getEntriesByType("navigation"),
-    ...performance.getEntriesByType("resource"),
-  ];
-  const performanceBytes = entries.reduce((sum, e) => sum + (e.transferSize || 0), 0);
-  const decodedBytes = entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
-  return {
-    katexErrors: [...document.querySelectorAll(".katex-error")]
-      .map((e) => e.getAttribute("title") || e.textContent),
-    unrendered: [...document.querySelectorAll(".arithmatex")]
-      .filter((e) => !e.querySelector(".katex")).map((e) => e.textContent.slice(0, 80)),
-    raw: raw.concat(nbDollar).map((t) => t.trim().slice(0, 80)),
-    formulas: document.querySelectorAll(".katex").length,
-    brokenImages: [...document.images]
-      .filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.currentSrc || i.src),
-    images: document.images.length,
-    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
-    snippetMarkers: (content.innerText.match(/--8<-- \[(start|end):[^\]]*\]/g) || []),
-    rawImages: outside(content, code).filter((t) => /!\[[^\]]*\]?\(|!\[.*\]\(/.test(t))
-      .map((t) => t.trim().slice(0, 80)),
-    bytes: performanceBytes,
-    decoded: decodedBytes,
-  };
-}
-"""
-
-
-@dataclass
-class PageReport:
-    path: str  # 站点里的路径，如 "learning/loss/"
-    requests: list[str]
-    blocked: list[str]
-    console_errors: list[str]
-    checks: dict
-
-    @property
-    def is_chapter(self) -> bool:
-        return self.path.startswith(CHAPTER_PREFIXES)
-
-
-def site_pages(site_dir: Path) -> list[str]:
-    """站点里的每个 HTML 页面，按目录形式的 URL 路径给出。"""
-    pages = []
-    for html in sorted(site_dir.rglob("*.html")):
-        rel = html.relative_to(site_dir).as_posix()
-        pages.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-    return pages
-
-
-def screenshot_name(path: str) -> str:
-    return (path.strip("/").replace("/", "__") or "index").removesuffix(".html") + ".png"
-
-
-@pytest.fixture(scope="session")
-def page_reports(browser, site_url: str, site_dir: Path, artifacts_dir: Path) -> list[PageReport]:
-    """逐页打开站点一次，收集断言要用的全部记录，并截图。"""
-    reports = []
-    for path in site_pages(site_dir):
-        recorded = new_recorded_page(browser, site_url, viewport={"width": 1280, "height": 900})
-        try:
-            recorded.open(path)
-            checks = recorded.page.evaluate(PAGE_CHECKS_JS)
-            # 整页截图，但特别长的页（API 参考）只截前一段：截全图要十几秒。
-            height = min(recorded.page.evaluate("document.documentElement.scrollHeight"),
-                         MAX_SCREENSHOT_HEIGHT)
-            recorded.page.screenshot(path=str(artifacts_dir / screenshot_name(path)),
-                                     full_page=True,
-                                     clip={"x": 0, "y": 0, "width": 1280, "height": height})
-        finally:
-            recorded.page.context.close()
-        reports.append(PageReport(path, recorded.requests, recorded.blocked,
-                                  recorded.console_errors, checks))
-    assert reports, "站点里一个页面也没有"
-    return reports
 
 
 def _failures(reports: list[PageReport], pick) -> dict[str, object]:
@@ -301,3 +207,17 @@ def test_copy_button_strips_prompts_from_docstring_examples(browser, site_url: s
     expected = [line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))]
     assert copied.splitlines() == expected
     compile(copied, "<copied from /reference/api/>", "exec")
+
+
+def test_figures_open_in_a_lightbox(recorded_page: RecordedPage) -> None:
+    """点一张图：GLightbox 打开放大的同一张图（脚本来自站点本身，没有外部请求）。"""
+    page = recorded_page.open("learning/loss/")
+    link = page.locator(".md-content a.glightbox").first
+    src = link.locator("img").get_attribute("src")
+    link.click()
+    page.wait_for_selector(".glightbox-container .gslide-image img", timeout=10_000)
+    shown = page.eval_on_selector(".glightbox-container .gslide-image img", "img => img.src")
+    assert shown.split("/")[-1] == src.split("/")[-1]
+    page.keyboard.press("Escape")
+    assert recorded_page.foreign_requests() == []
+    assert any("glightbox" in url for url in recorded_page.requests)

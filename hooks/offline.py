@@ -1,0 +1,49 @@
+"""MkDocs 钩子：离线归档（mkdocs-offline.yml）与主站上的下载链接。
+
+- 离线构建：Material 的 offline 插件让搜索在 file:// 下经 iframe-worker 运行，却把这个垫片写成
+  ``https://unpkg.com/iframe-worker/shim``——离线时取不到，也是第三方请求。这里换成 npm 锁定
+  版本的同一个文件（``node_modules/iframe-worker/shim/index.js``），复制进站点。
+- 主站构建：``make offline`` 打好的 ``.cache/offline/nnlearn-offline.zip`` 存在时，把它放进站点的
+  ``downloads/nnlearn-offline.zip``，首页的下载链接指向它。
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+log = logging.getLogger("mkdocs.hooks.offline")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIM = ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"
+SHIM_URL = "assets/vendor/iframe-worker/shim.js"
+ARCHIVE = ROOT / ".cache" / "offline" / "nnlearn-offline.zip"
+ARCHIVE_URL = "downloads/nnlearn-offline.zip"
+
+
+def offline_enabled(config: MkDocsConfig) -> bool:
+    plugin = config.plugins.get("material/offline")
+    return bool(plugin is not None and plugin.config.enabled)
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    if offline_enabled(config):
+        if not SHIM.is_file():
+            raise PluginError(f"缺少 {SHIM.relative_to(ROOT)}：请先在仓库根目录运行 npm ci")
+        polyfills = [u for u in config.extra.get("polyfills", []) if "iframe-worker" not in u]
+        config.extra["polyfills"] = [*polyfills, SHIM_URL]
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    if offline_enabled(config):
+        files.append(File.generated(config, SHIM_URL, abs_src_path=str(SHIM)))
+    elif ARCHIVE.is_file():
+        files.append(File.generated(config, ARCHIVE_URL, abs_src_path=str(ARCHIVE)))
+    else:
+        log.info("还没有离线归档（%s）：首页的下载链接要等 make offline 之后才有效", ARCHIVE.relative_to(ROOT))
+    return files
