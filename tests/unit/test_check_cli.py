@@ -118,3 +118,22 @@ def test_an_error_while_loading_the_file_names_the_line(tmp_path):
     code, _, err = run(f"{path}:Anything")
     assert code == 2
     assert "ZeroDivisionError" in err and "第 2 行：x = 1 / 0" in err
+
+
+def test_a_file_with_a_dataclass_loads(tmp_path):
+    path = tmp_path / "with_dataclass.py"
+    path.write_text(textwrap.dedent('''
+        from dataclasses import dataclass
+
+        import numpy as np
+
+        @dataclass
+        class SGD:
+            lr: float = 0.01
+
+            def update(self, params, grads):
+                for p, g in zip(params, grads):
+                    p -= self.lr * g
+    '''), encoding="utf-8")
+    code, out, err = run(f"{path}:SGD")
+    assert (code, err) == (0, ""), out + err

@@ -100,10 +100,12 @@ def _import(path: Path) -> ModuleType:
     if spec is None or spec.loader is None:
         raise _Unusable(f"无法把 {path} 当作 Python 文件载入")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclass、pickle 这类代码要在 sys.modules 里找到模块
     with _on_path(path.resolve().parent):
         try:
             spec.loader.exec_module(module)
         except Exception as error:
+            del sys.modules[module_name]
             raise _Unusable(f"载入 {path} 时出错：{_where(error)}") from None
     return module
 
