@@ -15,6 +15,7 @@ PNG（几种颜色、几 KB），几百张图也只要一两秒。损失曲线�
 
 from __future__ import annotations
 
+import html
 import io
 import itertools
 import json
@@ -25,16 +26,19 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import NullFormatter
-from matplotlib.transforms import Bbox
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from nnlearn.datasets import load_spiral
+from nnlearn.labels import class_indices
 from nnlearn.models import TwoLayerNet
-from nnlearn.optim import make_optimizer
-from nnlearn.plotting.style import COLORS, class_style, styled_figure
-from nnlearn.trainer import Trainer, TrainingDivergedError
+from nnlearn.plotting.style import COLORS, apply_style, cjk_font, class_style
+from nnlearn.recipe import TrainConfig, train
+from nnlearn.trainer import TrainingDivergedError
 
 #: 页面上可选的取值。
 GRID: dict[str, tuple[Any, ...]] = {
@@ -49,7 +53,7 @@ FRAMES = 13
 PREFIX = "figures/playground/"
 
 #: 损失图里坐标轴的位置 [左, 下, 宽, 高]（占整张图的比例）与纵轴范围：各面板一致，便于比较。
-AXES_BOX = (0.2, 0.15, 0.74, 0.8)
+AXES_BOX = (0.2, 0.17, 0.74, 0.78)
 LOSS_YLIM = (0.01, 2.0)
 
 #: 决策边界图覆盖的平面区域（螺旋数据都在半径 1 以内）。
@@ -58,43 +62,24 @@ EXTENT = (-1.1, 1.1)
 PIXELS = 600
 
 
-@dataclass(frozen=True)
-class Setting:
-    """一个面板的训练设置；默认值就是书中 §1.4 的设置。"""
-
-    hidden_size: int = 10
-    lr: float = 1.0
-    optimizer: str = "sgd"
-    epochs: int = 300
-    batch_size: int = 30
-    seed: int = 0
-
-    @property
-    def key(self) -> str:
-        """文件名里用的短名字，例如 ``h10-lr1-sgd``。"""
-        return f"h{self.hidden_size}-lr{self.lr:g}-{self.optimizer}"
-
-    def command(self) -> str:
-        """复现这个面板的命令行（与 ``nnlearn.cli`` 的选项一一对应）。"""
-        return (
-            f"python -m nnlearn train --hidden-size {self.hidden_size} --lr {self.lr:g} "
-            f"--optimizer {self.optimizer} --epochs {self.epochs} "
-            f"--batch-size {self.batch_size} --seed {self.seed}"
-        )
+def key(config: TrainConfig) -> str:
+    """文件名里用的短名字，例如 ``h10-lr1-sgd``。"""
+    return f"h{config.hidden_size}-lr{config.lr:g}-{config.optimizer}"
 
 
-#: 页面打开时显示的面板：书中的设置。
-DEFAULT = Setting()
+#: 页面打开时显示的面板：书中的设置（``TrainConfig`` 的默认值就是它）。
+DEFAULT = TrainConfig()
 
 
-def grid_settings(grid: dict[str, Sequence[Any]] | None = None, **common: Any) -> list[Setting]:
+def grid_settings(grid: dict[str, Sequence[Any]] | None = None,
+                  **common: Any) -> list[TrainConfig]:
     """网格里的全部设置（笛卡儿积，顺序固定）；``common`` 是各面板共用的其它参数。"""
     grid = GRID if grid is None else grid
     unknown = set(grid) - {"hidden_size", "lr", "optimizer"}
     if unknown:
         raise ValueError(f"网格只能包含 hidden_size、lr、optimizer，收到 {sorted(unknown)}")
     names = list(grid)
-    return [Setting(**dict(zip(names, values, strict=True)), **common)
+    return [TrainConfig(**dict(zip(names, values, strict=True)), **common)
             for values in itertools.product(*(grid[n] for n in names))]
 
 
@@ -131,14 +116,38 @@ def _tint(hex_color: str, amount: float) -> tuple[int, int, int]:
 
 
 def _palette(n_classes: int) -> list[int]:
-    """调色板：前 ``n`` 个是区域的浅色，接着 ``n`` 个是数据点的深色，最后是白色描边。"""
+    """调色板：前 ``n`` 个是区域的浅色，接着 ``n`` 个是数据点的深色，然后是白色（描边、图例底）
+    和深灰（图例文字）。"""
     region = [_tint(class_style(k)["color"], 0.72) for k in range(n_classes)]
     solid = [_tint(class_style(k)["color"], 0.0) for k in range(n_classes)]
-    return [c for rgb in [*region, *solid, (255, 255, 255)] for c in rgb]
+    return [c for rgb in [*region, *solid, (255, 255, 255), (51, 51, 51)] for c in rgb]
+
+
+def _legend(draw: Any, n_classes: int, pixels: int, r: float, *, mask: bool) -> None:
+    """右下角的类别图例（颜色 + 形状 + “类别 k”）：与其他图的 ``class_legend`` 一致。
+
+    螺旋数据在右下角没有点，图例不挡点。``mask=True`` 时画的是蒙版（全 255）。
+    """
+    size = round(pixels / 25)  # 600 px 的图上 24 px：页面按 300 px 显示时 12 CSS px
+    font = ImageFont.truetype(font_manager.findfont(FontProperties(family=cjk_font())), size)
+    row = round(size * 1.35)
+    pad = round(size * 0.5)
+    width = round(size * 4.6)
+    top = pixels - pad - n_classes * row - pad
+    left = pixels - pad // 2 - width
+    white, text = 2 * n_classes, 2 * n_classes + 1
+    draw.rectangle((left, top, pixels - pad // 2, pixels - pad // 2),
+                   fill=255 if mask else white, outline=255 if mask else text)
+    for k in range(n_classes):
+        cy = top + pad + row * k + row / 2
+        _marker(draw, class_style(k)["marker"], left + pad / 2 + r * 1.5, cy, r,
+                255 if mask else n_classes + k, 255 if mask else white)
+        draw.text((left + pad / 2 + r * 3.5, cy), f"类别 {k}", font=font, anchor="lm",
+                  fill=255 if mask else text)
 
 
 def points_layer(x: np.ndarray, labels: np.ndarray, *, n_classes: int, pixels: int = PIXELS,
-                 extent: tuple[float, float] = EXTENT) -> tuple[Any, Any]:
+                 extent: tuple[float, float] = EXTENT, legend: bool = True) -> tuple[Any, Any]:
     """把数据点画成一层（调色板图 + 蒙版），所有帧共用，只画一次。
 
     点用同色系的深色，形状取自全站统一的 ``CLASS_MARKERS``（与其他图的图例一致），
@@ -153,9 +162,12 @@ def points_layer(x: np.ndarray, labels: np.ndarray, *, n_classes: int, pixels: i
     r = max(3.0, pixels / 70)  # 600 px 的图上半径约 8.6 px：页面按 300 px 显示时约 4 px
     for target, fill, outline in ((layer, None, white), (mask, 255, 255)):
         draw = ImageDraw.Draw(target)
+        draw.fontmode = "1"  # 调色板图不能半透明混色：文字不做抗锯齿，蒙版与图层一致
         for cx, cy, k in zip(px, py, labels, strict=True):
             colour = n_classes + int(k) if fill is None else fill
             _marker(draw, class_style(int(k))["marker"], cx, cy, r, colour, outline)
+        if legend:
+            _legend(draw, n_classes, pixels, r, mask=fill is not None)
     return layer, mask
 
 
@@ -179,7 +191,7 @@ def _marker(draw: Any, marker: str, cx: float, cy: float, r: float, fill: int,
 def boundary_png(cmap: np.ndarray, x: np.ndarray, labels: np.ndarray, *, pixels: int = PIXELS,
                  extent: tuple[float, float] = EXTENT, layer: tuple[Any, Any] | None = None
                  ) -> bytes:
-    """把类别网格（浅色区域）和数据点画成一张调色板 PNG：7 种颜色，几 KB。
+    """把类别网格（浅色区域）、数据点和图例画成一张调色板 PNG：8 种颜色，十几 KB。
 
     ``layer`` 是 ``points_layer`` 的结果；画很多帧时传进来，省得每帧重画数据点。
     """
@@ -209,7 +221,7 @@ class PlaygroundRun:
     之后的快照沿用发散前最后一张。
     """
 
-    setting: Setting
+    config: TrainConfig
     losses: list[float] = field(default_factory=list)
     snapshots: list[int] = field(default_factory=list)
     maps: list[np.ndarray] = field(default_factory=list)
@@ -221,69 +233,100 @@ class PlaygroundRun:
         return self.losses[-1] if self.losses else None
 
 
-def train_run(setting: Setting, snapshots: Iterable[int], *, map_size: int = 150,
+def train_run(config: TrainConfig, snapshots: Iterable[int], *, map_size: int = 150,
               x: np.ndarray | None = None, t: np.ndarray | None = None) -> PlaygroundRun:
-    """按 ``setting`` 训练，在 ``snapshots`` 列出的轮次（0 表示训练前）记下决策边界。
+    """按 ``config`` 训练，在 ``snapshots`` 列出的轮次（0 表示训练前）记下决策边界。
 
-    与 ``python -m nnlearn train`` 完全相同的组装：``load_spiral()``、
-    ``TwoLayerNet(2, H, 3, seed=seed)``、``Trainer(model, optimizer, seed=seed)``、
-    ``eval_interval`` 取每轮的迭代次数；只是把 ``fit`` 分成几段调用——打乱用的生成器
-    跨段延续，参数与一次训练完逐位相同（测试里用命令行的输出核对）。
+    训练就是 ``nnlearn.recipe.train(config)``——``python -m nnlearn train`` 走的同一条路；
+    每轮结束时的 ``callback`` 只是看一眼模型、画下边界，不改变训练本身，所以面板下的命令
+    能逐位复现它（测试里用命令行的输出核对）。
     """
     marks = sorted(set(snapshots))
-    if not marks or marks[0] < 0 or marks[-1] > setting.epochs:
-        raise ValueError(f"快照轮次应在 0..{setting.epochs} 之内，收到 {marks}")
+    if not marks or marks[0] < 0 or marks[-1] > config.epochs:
+        raise ValueError(f"快照轮次应在 0..{config.epochs} 之内，收到 {marks}")
     if x is None or t is None:
         x, t = load_spiral()
-    model = TwoLayerNet(x.shape[1], setting.hidden_size, t.shape[1], seed=setting.seed)
-    trainer = Trainer(model, make_optimizer(setting.optimizer, setting.lr), seed=setting.seed)
-    labels = t.argmax(axis=1)
-    per_epoch = len(x) // setting.batch_size
+    run = PlaygroundRun(config)
 
-    run = PlaygroundRun(setting)
-    done = 0
-    for mark in marks:
-        if mark > done and run.diverged_at is None:
-            try:
-                # 发散由 Trainer 检查损失来判断；途中的溢出警告只是噪声
-                with np.errstate(over="ignore", invalid="ignore"):
-                    trainer.fit(x, t, max_epoch=mark - done, batch_size=setting.batch_size,
-                                eval_interval=per_epoch, verbose=False)
-            except TrainingDivergedError:
-                run.diverged_at = trainer.current_epoch
-            run.losses = [float(v) for v in trainer.loss_list]
-            done = mark
-        if run.diverged_at is not None and run.maps:
-            run.snapshots.append(mark)
-            run.maps.append(run.maps[-1])
-            run.accuracies.append(run.accuracies[-1])
-            continue
-        run.snapshots.append(mark)
+    def snapshot(epoch: int, model: Any) -> None:
+        run.snapshots.append(epoch)
         run.maps.append(class_map(model.predict, map_size))
-        run.accuracies.append(float(np.mean(model.predict(x).argmax(axis=1) == labels)))
+        run.accuracies.append(float(model.accuracy(x, t)))
+
+    if marks[0] == 0:
+        # 训练前的边界：与 recipe.train 同样构造的、还没训练的模型（等 A2 的 callback 覆盖第 0 轮后删掉）
+        snapshot(0, TwoLayerNet(x.shape[1], config.hidden_size, t.shape[1], seed=config.seed,
+                                dtype=np.dtype(config.dtype), weight_scale=config.weight_scale))
+    wanted = set(marks) - {0}
+    try:
+        # 发散由 Trainer 检查损失来判断；途中的溢出警告只是噪声
+        with np.errstate(over="ignore", invalid="ignore"):
+            trainer = train(config, x, t, callback=lambda epoch, tr: snapshot(epoch, tr.model)
+                            if epoch in wanted else None)
+    except TrainingDivergedError as error:
+        trainer = error.trainer  # type: ignore[attr-defined]
+        run.diverged_at = trainer.current_epoch
+    run.losses = [float(v) for v in trainer.loss_list]
+    for mark in marks[len(run.snapshots):]:  # 发散之后的快照沿用发散前的最后一张
+        run.snapshots.append(mark)
+        run.maps.append(run.maps[-1])
+        run.accuracies.append(run.accuracies[-1])
     return run
 
 
-def loss_figure(run: PlaygroundRun, *, size: tuple[float, float] = (3.2, 3.0)) -> Figure:
-    """一个设置的损失曲线（横轴是轮次，纵轴对数刻度）。
+LOSS_SIZE = (3.2, 3.0)  # 英寸；页面按 300 CSS 像素左右显示
 
-    坐标轴放在固定位置而不用自动布局：页面要按它的位置叠加竖线，而且几十张图时
-    自动布局是最慢的一步。
+
+def _loss_axes(fig: Figure, epochs: int, *, frame: bool) -> Any:
+    """固定位置的坐标轴（不用自动布局：页面要按它的位置叠加竖线，几十张图时自动布局也最慢）。
+
+    ``frame=False`` 时只留数据区（透明、无刻度）：曲线画在它上面，再叠到共用的底图上。
     """
-    fig, ax = styled_figure(figsize=size)
-    fig.set_layout_engine("none")
-    ax.set_position(AXES_BOX)
-    epochs = np.arange(1, len(run.losses) + 1)
-    if len(run.losses):
-        ax.plot(epochs, run.losses, color=COLORS[0], linewidth=1.6)
-    ax.set_xlim(0, run.setting.epochs)
+    ax = fig.add_axes(AXES_BOX)
+    ax.set_xlim(0, epochs)
     ax.set_ylim(*LOSS_YLIM)
     ax.set_yscale("log")
-    ax.yaxis.set_minor_formatter(NullFormatter())  # 只标 0.01、0.1、1：少画几十个刻度标签
-    ax.set_xlabel("轮次（epoch）")
-    ax.set_ylabel("平均损失（对数刻度）")
+    if frame:
+        ax.yaxis.set_minor_formatter(NullFormatter())  # 只标 0.01、0.1、1：少画几十个刻度标签
+        ax.set_xlabel("轮次（epoch）")
+        ax.set_ylabel("平均损失（对数刻度）")
+    else:
+        ax.axis("off")
+        ax.patch.set_alpha(0)
+    return ax
+
+
+def _rgba(fig: Figure, dpi: int) -> np.ndarray:
+    """把整张图（不裁边：坐标轴的位置要对得上）画成 RGBA 数组。"""
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+@cache
+def _loss_background(epochs: int, dpi: int) -> np.ndarray:
+    """所有面板共用的底图：坐标轴、刻度、轴标签。只画一次（刻度文字是最慢的部分）。"""
+    apply_style()
+    fig = Figure(figsize=LOSS_SIZE)  # 不用自动布局，坐标轴位置固定
+    _loss_axes(fig, epochs, frame=True)
+    return _rgba(fig, dpi)
+
+
+def loss_figure(run: PlaygroundRun, *, frame: bool = True) -> Figure:
+    """一个设置的损失曲线（横轴是轮次，纵轴对数刻度），右上角写着这个设置。
+
+    ``frame=False`` 时只有曲线和文字、背景透明，供 :func:`loss_png` 叠到共用的底图上。
+    """
+    apply_style()
+    fig = Figure(figsize=LOSS_SIZE)
+    if not frame:
+        fig.patch.set_alpha(0)
+    ax = _loss_axes(fig, run.config.epochs, frame=frame)
+    if len(run.losses):
+        ax.plot(np.arange(1, len(run.losses) + 1), run.losses, color=COLORS[0], linewidth=1.6)
     # 设置写在图里而不用标题：标题的自动定位要量一遍整个坐标轴，几十张图时很慢
-    label = f"隐藏层 {run.setting.hidden_size}，η={run.setting.lr:g}，{run.setting.optimizer}"
+    label = f"隐藏层 {run.config.hidden_size}，η={run.config.lr:g}，{run.config.optimizer}"
     if run.diverged_at is not None:
         label += f"\n第 {run.diverged_at} 轮发散"
     ax.text(0.97, 0.95, label, transform=ax.transAxes, ha="right", va="top", fontsize=9)
@@ -295,24 +338,24 @@ def loss_png(run: PlaygroundRun, *, dpi: int = 200) -> tuple[bytes, dict[str, fl
 
     返回的字典：``left``/``right`` 是横轴 0 与 ``epochs`` 所在的横向比例，
     ``top``/``bottom`` 是绘图区上下边的纵向比例（从图片顶部量起）。
+    共用的底图只画一次，每个面板只画自己的曲线和文字再叠上去：结果与整张重画相同，快几倍。
     """
-    fig = loss_figure(run)
-    box = fig.axes[0].get_position()  # 图坐标，原点在左下
-    geometry = {"left": float(box.x0), "right": float(box.x1),
-                "top": float(1 - box.y1), "bottom": float(1 - box.y0)}
-    buf = io.BytesIO()
-    w, h = fig.get_size_inches()
-    # 显式给出整张图的范围：不裁边，否则记下的坐标轴位置就对不上了
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=Bbox([[0, 0], [w, h]]))
-    return _quantize(buf.getvalue()), geometry
+    left, bottom, width, height = AXES_BOX
+    geometry = {"left": left, "right": left + width, "top": 1 - (bottom + height),
+                "bottom": 1 - bottom}
+    base = Image.fromarray(_loss_background(run.config.epochs, dpi), mode="RGBA")
+    curve = Image.fromarray(_rgba(loss_figure(run, frame=False), dpi), mode="RGBA")
+    return _quantize(Image.alpha_composite(base, curve)), geometry
 
 
-def _quantize(png: bytes, colors: int = 32) -> bytes:
-    """把 RGBA 的 PNG 量化成调色板 PNG：线条图用 32 色看不出差别，体积小几倍。"""
-    img = Image.open(io.BytesIO(png)).convert("RGB")
+def _quantize(img: Any, colors: int = 32) -> bytes:
+    """把 RGBA 图量化成调色板 PNG：线条图用 32 色看不出差别，体积小几倍。
+
+    FASTOCTREE、不开 optimize：比中位切分加 optimize 快约十倍，文件只大两成。
+    """
     out = io.BytesIO()
-    img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, format="PNG",
-                                                                      optimize=True)
+    img.convert("RGB").quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(
+        out, format="PNG")
     return out.getvalue()
 
 
@@ -320,16 +363,16 @@ def _finite(v: float | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
-def frame_name(setting: Setting, epoch: int) -> str:
+def frame_name(setting: TrainConfig, epoch: int) -> str:
     """第 ``epoch`` 轮决策边界图的文件名，例如 ``h10-lr1-sgd-e300.png``。"""
-    return f"{setting.key}-e{epoch:03d}.png"
+    return f"{key(setting)}-e{epoch:03d}.png"
 
 
-def loss_image_name(setting: Setting) -> str:
-    return f"{setting.key}-loss.png"
+def loss_image_name(setting: TrainConfig) -> str:
+    return f"{key(setting)}-loss.png"
 
 
-def asset_names(settings: Sequence[Setting] | None = None, *, frames: int = FRAMES,
+def asset_names(settings: Sequence[TrainConfig] | None = None, *, frames: int = FRAMES,
                 prefix: str = PREFIX) -> list[str]:
     """``build_playground`` 会生成的全部文件名（不训练就能算出，供构建钩子登记）。"""
     settings = grid_settings() if settings is None else list(settings)
@@ -340,7 +383,7 @@ def asset_names(settings: Sequence[Setting] | None = None, *, frames: int = FRAM
     return [*names, prefix + "index.json"]
 
 
-def build_playground(settings: Sequence[Setting] | None = None, *, frames: int = FRAMES,
+def build_playground(settings: Sequence[TrainConfig] | None = None, *, frames: int = FRAMES,
                      prefix: str = PREFIX) -> dict[str, bytes]:
     """训练网格里的每个设置并生成页面需要的全部文件：``{相对路径: 内容}``。
 
@@ -355,7 +398,7 @@ def build_playground(settings: Sequence[Setting] | None = None, *, frames: int =
         raise ValueError(f"同一个游乐场里的面板应训练相同的轮数，收到 {sorted(epochs)}")
     marks = snapshot_epochs(epochs.pop(), frames)
     x, t = load_spiral()
-    labels = t.argmax(axis=1)
+    labels = class_indices(t)
     layer = points_layer(x, labels, n_classes=t.shape[1])
 
     files: dict[str, bytes] = {}
@@ -373,8 +416,9 @@ def build_playground(settings: Sequence[Setting] | None = None, *, frames: int =
                    for m in run.snapshots]
         panels.append({
             **asdict(setting),
-            "key": setting.key,
-            "command": setting.command(),
+            "key": key(setting),
+            # 多行（" \" 续行，每行 ≤ 60 个字符）：1280 px 的页面上一整条都看得见
+            "command": setting.command(multiline=True),
             "frames": frame_names,
             "loss_image": loss_name,
             "loss_axes": geometry,
@@ -386,7 +430,7 @@ def build_playground(settings: Sequence[Setting] | None = None, *, frames: int =
     index = {
         "epochs": marks,
         "grid": {name: list(values) for name, values in GRID.items()},
-        "default": DEFAULT.key,
+        "default": key(DEFAULT),
         "panels": panels,
     }
     files[prefix + "index.json"] = json.dumps(index, ensure_ascii=False, indent=1).encode()
@@ -394,16 +438,22 @@ def build_playground(settings: Sequence[Setting] | None = None, *, frames: int =
 
 
 def summary_markdown(files: dict[str, bytes], *, prefix: str = PREFIX) -> str:
-    """用 ``build_playground`` 的结果写一张 Markdown 表：每个设置训练完的损失与准确率。"""
+    """用 ``build_playground`` 的结果写一张 Markdown 表：每个设置训练完的损失与准确率。
+
+    复现命令按多行写（``<br>`` 换行、行尾 `` \\`` 续行）：复制下来就是能在终端运行的命令，
+    表格也不会被一整行命令撑宽。
+    """
     index = json.loads(files[prefix + "index.json"])
     rows = [
-        "| 隐藏层 | 学习率 η | 优化器 | 最后一轮的平均损失 | 训练集准确率 | 复现命令 |",
+        "| 隐藏层 | 学习率 η | 优化器 | 最后一轮的<br>平均损失 | 训练集<br>准确率 | 复现命令 |",
         "|---:|---:|---|---:|---:|---|",
     ]
     for p in index["panels"]:
         loss = "发散" if p["final_loss"] is None else f"{p['final_loss']:.4f}"
+        # 反斜杠写成实体：Markdown 会把 “\<” 当成转义，吃掉后面的 <br>
+        command = html.escape(p["command"]).replace("\\", "&#92;").replace("\n", "<br>")
         rows.append(f"| {p['hidden_size']} | {p['lr']:g} | {p['optimizer']} | {loss} | "
-                    f"{100 * p['accuracy_at'][-1]:.1f} % | `{p['command']}` |")
+                    f"{100 * p['accuracy_at'][-1]:.1f} % | <code>{command}</code> |")
     return "\n".join(rows) + "\n"
 
 

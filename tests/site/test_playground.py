@@ -17,6 +17,7 @@ from site_specs import load_spec
 from nnlearn.datasets import load_spiral
 from nnlearn.models import TwoLayerNet
 from nnlearn.optim import SGD
+from nnlearn.recipe import TrainConfig
 from nnlearn.plotting.style import CLASS_MARKERS, COLORS
 from nnlearn.trainer import Trainer
 
@@ -29,7 +30,7 @@ def test_grid_is_the_cartesian_product_in_a_fixed_order() -> None:
     settings = pg.grid_settings({"hidden_size": (3, 10), "lr": (0.1,), "optimizer": ("sgd", "adam")})
     assert [(s.hidden_size, s.lr, s.optimizer) for s in settings] == [
         (3, 0.1, "sgd"), (3, 0.1, "adam"), (10, 0.1, "sgd"), (10, 0.1, "adam")]
-    assert len({s.key for s in pg.grid_settings()}) == np.prod([len(v) for v in pg.GRID.values()])
+    assert len({pg.key(s) for s in pg.grid_settings()}) == np.prod([len(v) for v in pg.GRID.values()])
     assert pg.DEFAULT in pg.grid_settings()  # 书中的设置是网格里的一格
 
 
@@ -38,11 +39,16 @@ def test_grid_rejects_unknown_axes() -> None:
         pg.grid_settings({"batch_size": (10, 30)})
 
 
-def test_command_lists_every_training_option() -> None:
-    s = pg.Setting(hidden_size=3, lr=0.1, optimizer="adam", epochs=20, batch_size=50, seed=7)
-    assert s.command() == ("python -m nnlearn train --hidden-size 3 --lr 0.1 --optimizer adam "
-                           "--epochs 20 --batch-size 50 --seed 7")
-    assert s.key == "h3-lr0.1-adam"
+def test_panel_key_and_shown_command() -> None:
+    s = TrainConfig(hidden_size=3, lr=0.1, optimizer="adam", epochs=20, batch_size=50, seed=7)
+    assert pg.key(s) == "h3-lr0.1-adam"
+    # 面板下显示的命令是 recipe 的多行写法：每行 ≤ 60 个字符，1280 px 的页面上看得全
+    files = pg.build_playground([TrainConfig(hidden_size=3, epochs=2)], frames=2)
+    command = json.loads(files[pg.PREFIX + "index.json"])["panels"][0]["command"]
+    assert command == TrainConfig(hidden_size=3, epochs=2).command(multiline=True)
+    assert "\n" in command and max(len(line) for line in command.splitlines()) <= 60
+    table = pg.summary_markdown(files)
+    assert "<br>" in table and "&#92;<br>" in table and "\\<br>" not in table
 
 
 @pytest.mark.parametrize(("epochs", "count"), [(300, 13), (300, 2), (5, 10), (1, 3)])
@@ -78,7 +84,7 @@ def test_boundary_png_is_a_small_palette_image() -> None:
     img = Image.open(io.BytesIO(png))
     assert img.size == (120, 120) and img.mode == "P"
     colours = img.convert("RGB").getcolors()
-    assert colours is not None and len(colours) <= 7  # 3 种区域色 + 3 种点色 + 白色描边
+    assert colours is not None and len(colours) <= 8  # 3 种区域色 + 3 种点色 + 白色 + 图例文字
     # 左上角是类别 0 的区域色，右上角是类别 2 的区域色，二者不同
     rgb = img.convert("RGB")
     assert rgb.getpixel((1, 1)) != rgb.getpixel((118, 1))
@@ -90,7 +96,7 @@ def test_points_use_the_site_wide_class_colours_and_shapes() -> None:
     shapes = []
     for k in range(3):
         x = np.array([[0.0, 0.0]])
-        layer, mask = pg.points_layer(x, np.array([k]), n_classes=3, pixels=200)
+        layer, mask = pg.points_layer(x, np.array([k]), n_classes=3, pixels=200, legend=False)
         m = np.asarray(mask) > 0
         rows, cols = np.nonzero(m)
         box = m[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
@@ -102,6 +108,16 @@ def test_points_use_the_site_wide_class_colours_and_shapes() -> None:
     circle, triangle, square = shapes
     assert triangle < circle < square
     assert square > 0.95 and 0.7 < circle < 0.85
+
+
+def test_frames_carry_a_class_legend() -> None:
+    # 每张边界图的右下角有图例：三种形状各一个、文字是深灰
+    x, t = load_spiral()
+    with_legend, _ = pg.points_layer(x, t.argmax(axis=1), n_classes=3)
+    without, _ = pg.points_layer(x, t.argmax(axis=1), n_classes=3, legend=False)
+    corner = (slice(500, 600), slice(450, 600))
+    assert (np.asarray(without)[corner] == 0).all()  # 那里本来没有点
+    assert {3, 4, 5, 6, 7} <= set(np.unique(np.asarray(with_legend)[corner]))
 
 
 def test_frames_are_drawn_at_twice_the_displayed_size() -> None:
@@ -117,7 +133,7 @@ def test_boundary_png_rejects_non_square_maps() -> None:
 
 def test_train_run_matches_one_uninterrupted_fit() -> None:
     """分段训练（为了画快照）与一次 fit 完得到相同的损失和准确率。"""
-    setting = pg.Setting(hidden_size=5, lr=1.0, optimizer="sgd", epochs=12)
+    setting = TrainConfig(hidden_size=5, lr=1.0, optimizer="sgd", epochs=12)
     run = pg.train_run(setting, [0, 1, 4, 12], map_size=20)
     assert run.snapshots == [0, 1, 4, 12]
     assert len(run.maps) == 4 and run.maps[0].shape == (20, 20)
@@ -136,7 +152,7 @@ def test_train_run_matches_one_uninterrupted_fit() -> None:
 
 def test_train_run_records_divergence() -> None:
     """Sigmoid + 精确的 log-softmax 很难发散；学习率大到参数溢出成 inf 时才会出现 NaN。"""
-    setting = pg.Setting(hidden_size=10, lr=1e308, optimizer="sgd", epochs=20)
+    setting = TrainConfig(hidden_size=10, lr=1e308, optimizer="sgd", epochs=20)
     run = pg.train_run(setting, [0, 10, 20], map_size=10)
     assert run.diverged_at == 1
     assert run.final_loss is None  # 第一轮没走完，没有一轮的平均损失
@@ -145,7 +161,7 @@ def test_train_run_records_divergence() -> None:
 
 
 def test_loss_png_geometry_marks_the_axes() -> None:
-    run = pg.PlaygroundRun(pg.Setting(epochs=10), losses=[1.1, 0.9, 0.7, 0.5, 0.4,
+    run = pg.PlaygroundRun(TrainConfig(epochs=10), losses=[1.1, 0.9, 0.7, 0.5, 0.4,
                                                            0.35, 0.3, 0.28, 0.26, 0.25])
     png, geometry = pg.loss_png(run)
     img = Image.open(io.BytesIO(png))
@@ -161,7 +177,7 @@ def test_loss_png_geometry_marks_the_axes() -> None:
 
 
 def test_build_playground_files_and_index() -> None:
-    settings = [pg.Setting(hidden_size=h, lr=1.0, optimizer="sgd", epochs=6) for h in (3, 5)]
+    settings = [TrainConfig(hidden_size=h, lr=1.0, optimizer="sgd", epochs=6) for h in (3, 5)]
     files = pg.build_playground(settings, frames=4)
     assert sorted(files) == sorted(pg.asset_names(settings, frames=4))
     index = json.loads(files[pg.PREFIX + "index.json"])
@@ -175,15 +191,15 @@ def test_build_playground_files_and_index() -> None:
             assert Image.open(io.BytesIO(files[pg.PREFIX + name])).format == "PNG"
     table = pg.summary_markdown(files)
     assert table.count("\n") == 2 + len(settings)
-    assert "`python -m nnlearn train --hidden-size 5 --lr 1 --optimizer sgd --epochs 6" in table
+    assert "<code>python -m nnlearn train --hidden-size 5 --lr 1" in table
 
 
 def test_panel_command_reproduces_the_panel_exactly(tmp_path: Path) -> None:
     """面板下的命令真的运行一次：命令行打印的最终损失、准确率与面板记录的相同。"""
-    setting = pg.Setting(hidden_size=4, lr=0.1, optimizer="adam", epochs=15)
+    setting = TrainConfig(hidden_size=4, lr=0.1, optimizer="adam", epochs=15)
     files = pg.build_playground([setting], frames=3)
     panel = json.loads(files[pg.PREFIX + "index.json"])["panels"][0]
-    args = panel["command"].split()
+    args = panel["command"].replace("\\\n", " ").split()
     assert args[:3] == ["python", "-m", "nnlearn"]
     result = subprocess.run(
         [sys.executable, *args[1:], "--quiet", "--out", str(tmp_path)],

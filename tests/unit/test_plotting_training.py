@@ -98,7 +98,7 @@ def test_decision_boundary_refuses_huge_grid():
     [
         (np.zeros((5, 3)), np.zeros((5, 3)), r"\(N, 2\)"),
         (np.zeros((5, 2)), np.zeros((4, 3)), "one-hot"),
-        (np.zeros((5, 2)), np.zeros(5), "整数标签"),
+        (np.zeros((5, 2)), np.zeros(5), "必须是整数"),  # nnlearn.labels.class_indices 的检查
     ],
 )
 def test_bad_points_or_labels(x, t, match):

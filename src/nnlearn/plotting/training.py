@@ -12,21 +12,19 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from nnlearn.labels import class_indices
 from nnlearn.plotting.style import COLORS, class_legend, class_style, styled_figure
 
 __all__ = ["curves", "decision_boundary", "loss_curve", "spiral_scatter"]
 
 
 def _class_labels(t: np.ndarray, n: int) -> np.ndarray:
-    """把 one-hot 或整数标签统一成整数类别 ``(N,)``。"""
-    t = np.asarray(t)
-    if t.ndim == 2 and t.shape[0] == n:
-        return t.argmax(axis=1)
-    if t.ndim == 1 and t.shape[0] == n and np.issubdtype(t.dtype, np.integer):
-        return t
-    raise ValueError(
-        f"t 应为 one-hot 标签 ({n}, C) 或整数标签 ({n},)，收到形状 {t.shape}、dtype {t.dtype}"
-    )
+    """one-hot 或整数标签 → 整数类别 ``(N,)``（``nnlearn.labels.class_indices``），且与点一一对应。"""
+    labels = np.asarray(class_indices(t))
+    if labels.shape != (n,):
+        raise ValueError(f"t 应为 one-hot 标签 ({n}, C) 或整数标签 ({n},)，"
+                         f"收到形状 {np.shape(t)}")
+    return labels
 
 
 def _check_points(x: np.ndarray) -> np.ndarray:
