@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from nnlearn.datasets import load_spiral
@@ -405,3 +407,23 @@ def test_callback_runs_after_each_epoch():
     assert calls[-1][:2] == (4, 4)
     with pytest.raises(TypeError, match="callback"):
         trainer.fit(x, t, callback="print")
+
+
+@settings(max_examples=60, deadline=None)
+@given(exponent=st.floats(-300, 300), max_norm=st.floats(1e-3, 1e3),
+       shapes=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=3),
+       seed=st.integers(0, 2**32 - 1))
+def test_clip_grads_at_any_magnitude(exponent, max_norm, shapes, seed):
+    # 无论梯度多大多小：返回真实范数，裁剪后范数不超过 max_norm，方向不变
+    rng = np.random.default_rng(seed)
+    grads = [10.0**exponent * rng.standard_normal(s) for s in shapes]
+    unit = [g / 10.0**exponent for g in grads]
+    true_norm = 10.0**exponent * np.sqrt(sum(np.sum(u * u) for u in unit))
+    before = [g.copy() for g in grads]
+    assert clip_grads(grads, max_norm) == pytest.approx(true_norm, rel=1e-9)
+    new_norm = np.sqrt(sum(np.sum((g / max_norm) ** 2) for g in grads)) * max_norm
+    assert new_norm <= max_norm * (1 + 1e-9)
+    rate = grads[0].flat[0] / before[0].flat[0]
+    assert 0 < rate <= 1
+    for g, b in zip(grads, before, strict=True):
+        np.testing.assert_allclose(g, rate * b, rtol=1e-9)
