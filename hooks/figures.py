@@ -28,6 +28,7 @@ import hashlib
 import importlib.util
 import io
 import logging
+import os
 import re
 import struct
 import sys
@@ -271,7 +272,10 @@ def build_outputs(outputs: list[Output]) -> tuple[dict[Output, bytes], int]:
         data = render(output)
         log.debug("画 %s：%.2f s", output.describe(), time.perf_counter() - started)
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(data)
+        # 先写临时文件再改名：同时进行的另一次构建不会读到写了一半的文件
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.replace(cached)
         contents[output] = data
         drawn += 1
     return contents, drawn
@@ -280,8 +284,9 @@ def build_outputs(outputs: list[Output]) -> tuple[dict[Output, bytes], int]:
 def _prune_cache(keep: set[str]) -> None:
     if CACHE_DIR.is_dir():
         for path in CACHE_DIR.iterdir():
-            if path.name not in keep:
-                path.unlink()
+            # 别的构建可能同时在清理、在写（“.” 开头的临时文件）：都不算错
+            if path.name not in keep and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:

@@ -35,9 +35,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from nnlearn.datasets import load_spiral
 from nnlearn.labels import class_indices
-from nnlearn.models import TwoLayerNet
 from nnlearn.plotting.style import COLORS, apply_style, cjk_font, class_style
-from nnlearn.recipe import TrainConfig, train
+from nnlearn.recipe import TrainConfig, build, train
 from nnlearn.trainer import TrainingDivergedError
 
 #: 页面上可选的取值。
@@ -254,9 +253,8 @@ def train_run(config: TrainConfig, snapshots: Iterable[int], *, map_size: int = 
         run.accuracies.append(float(model.accuracy(x, t)))
 
     if marks[0] == 0:
-        # 训练前的边界：与 recipe.train 同样构造的、还没训练的模型（等 A2 的 callback 覆盖第 0 轮后删掉）
-        snapshot(0, TwoLayerNet(x.shape[1], config.hidden_size, t.shape[1], seed=config.seed,
-                                dtype=np.dtype(config.dtype), weight_scale=config.weight_scale))
+        # 训练前的边界：recipe.build 组装出的、还没训练的模型（与 train 的起点逐位相同）
+        snapshot(0, build(config, x, t).model)
     wanted = set(marks) - {0}
     try:
         # 发散由 Trainer 检查损失来判断；途中的溢出警告只是噪声
