@@ -191,7 +191,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"错误：{err}", file=sys.stderr)
         return 1
     model = trainer.model
-    print(f"最终损失（最后一轮的平均）：{_format_loss(trainer.loss_list[-1])}")
+    span = "最后一轮" if config.eval_interval is None else "最后一次记录"
+    print(f"最终损失（{span}的平均）：{_format_loss(trainer.loss_list[-1])}")
     print(f"训练准确率：{model.accuracy(x, t):.2%}")
     trainer.plot().savefig(paths[0])
     decision_boundary(model, x, t).savefig(paths[1])
