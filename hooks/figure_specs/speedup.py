@@ -220,7 +220,7 @@ def gradient_error_figure(hs: Sequence[float] | None = None,
     ax.set_xlabel("差分步长 h")
     ax.set_ylabel("相对误差（对 float64 反向传播）")
     ax.set_title("数值梯度的误差：截断误差与舍入误差")
-    ax.legend(loc="upper center")
+    ax.legend(loc="lower left")
     return fig
 
 

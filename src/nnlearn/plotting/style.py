@@ -94,7 +94,10 @@ def class_style(k: int) -> dict[str, str]:
 
 
 def class_legend(ax: Axes, n_classes: int, **kwargs: Any) -> Any:
-    """在 ``ax`` 上画类别图例（颜色 + 形状），不依赖图里已有的点。"""
+    """在 ``ax`` 上画类别图例（颜色 + 形状），不依赖图里已有的点。
+
+    默认放在右下角：螺旋数据在那里没有点（游乐场的边界图也把图例画在那里）。
+    """
     handles = [Line2D([], [], linestyle="none", markersize=7, label=f"类别 {k}",
                       **class_style(k)) for k in range(n_classes)]
-    return ax.legend(handles=handles, **{"loc": "upper right", **kwargs})
+    return ax.legend(handles=handles, **{"loc": "lower right", **kwargs})
