@@ -80,6 +80,8 @@ def clip_grads(grads: Sequence[np.ndarray], max_norm: float) -> float:
 
 def grad_norm(grads: Sequence[np.ndarray]) -> float:
     """全部梯度拼成一个向量的 L2 范数：先按最大绝对值缩放再平方，避免溢出。"""
+    if not isinstance(grads, list | tuple):
+        raise TypeError(f"grads 应是梯度数组的列表（例如 model.grads），收到 {type(grads).__name__}")
     peaks = [float(abs(g).max()) if g.size else 0.0 for g in grads]
     for i, peak in enumerate(peaks):
         if not math.isfinite(peak):

@@ -237,6 +237,11 @@ def test_clip_grads_does_not_overflow(dtype):
     np.testing.assert_allclose([pair[0][0], pair[1][0, 0]], [0.6, 0.8], rtol=1e-6)
 
 
+def test_clip_grads_needs_a_list():
+    with pytest.raises(TypeError, match="grads 应是梯度数组的列表"):
+        clip_grads(np.ones(3), 1.0)
+
+
 def test_grad_norm_of_tiny_and_empty_gradients():
     assert grad_norm([np.array([3e-200]), np.array([4e-200])]) == pytest.approx(5e-200)
     assert grad_norm([np.zeros(3), np.zeros(0)]) == 0.0
