@@ -54,9 +54,12 @@ def prose(path: Path) -> str:
     """页面的说明文字：去掉代码块、行内代码和 HTML 注释；笔记本只取 Markdown 单元格。"""
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        text = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    else:
-        text = path.read_text(encoding="utf-8")
+        return markdown_prose("\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"))
+    return markdown_prose(path.read_text(encoding="utf-8"))
+
+
+def markdown_prose(text: str) -> str:
+    """Markdown 里的说明文字：代码块、行内代码、HTML 注释都去掉。"""
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r"^([ \t]*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", "", text, flags=re.S | re.M)
     return re.sub(r"`[^`\n]+`", "", text)
@@ -79,7 +82,7 @@ def entries() -> list[dict]:
     return found
 
 
-def mentions(text: str, entry: dict[str, str]) -> bool:
+def mentions(text: str, entry: dict) -> bool:
     """页面文字里有这个词，或者有指向这个条目的链接。"""
     if re.search(rf"glossary\.md#{re.escape(entry['id'])}\)", text):
         return True
@@ -88,7 +91,7 @@ def mentions(text: str, entry: dict[str, str]) -> bool:
     return word.lower() in words_only.lower()
 
 
-def first_page(entry: dict[str, str], pages: dict[str, str]) -> str | None:
+def first_page(entry: dict, pages: dict[str, str]) -> str | None:
     return next((page for page, text in pages.items() if mentions(text, entry)), None)
 
 
@@ -101,13 +104,14 @@ ENTRIES = entries()
 
 
 def test_glossary_has_entries_with_first_seen() -> None:
+    assert chapter_pages()[:2] == ["learning/review.md", "learning/loss.md"], "导航顺序没读对"
     assert len(ENTRIES) >= 40
     missing = [e["id"] for e in ENTRIES if e["declared"] == ""]
     assert not missing, f"这些条目没有“首次出现：[..](..)”：{missing}"
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
-def test_first_seen_is_true(entry: dict[str, str], pages: dict[str, str]) -> None:
+def test_first_seen_is_true(entry: dict, pages: dict[str, str]) -> None:
     declared = entry["declared"]
     if declared is None:
         actual = first_page(entry, pages)
@@ -129,15 +133,15 @@ def test_detector_sees_a_planted_earlier_mention(pages: dict[str, str]) -> None:
     planted[earlier] = pages[earlier] + "\n这里提到了 MatMul 节点。\n"
     assert first_page(entry, planted) == earlier
     coded = dict(pages)
-    coded[earlier] = pages[earlier] + "\n" + prose_of("```python\nMatMul 节点\n```\n`MatMul 节点`\n")
+    coded[earlier] = pages[earlier] + "\n" + markdown_prose("```python\nMatMul 节点\n```\n`MatMul 节点`\n")
     assert first_page(entry, coded) == first_page(entry, pages)
 
 
-def prose_of(markdown_text: str) -> str:
-    tmp = ROOT / ".cache" / "test_glossary_probe.md"
-    tmp.parent.mkdir(exist_ok=True)
-    tmp.write_text(markdown_text, encoding="utf-8")
-    try:
-        return prose(tmp)
-    finally:
-        tmp.unlink()
+
+def test_an_anchor_link_counts_as_a_mention(pages: dict[str, str]) -> None:
+    """反证：只有锚点链接、没有词本身，也算提到了这个术语。"""
+    entry = next(e for e in ENTRIES if e["id"] == "kink")
+    earlier = next(iter(pages))
+    linked = dict(pages)
+    linked[earlier] = pages[earlier] + "\n见[这里](../reference/glossary.md#kink)。\n"
+    assert first_page(entry, linked) == earlier
