@@ -251,12 +251,25 @@ def render(output: Output) -> bytes:
         buffer = io.BytesIO()
         result.savefig(buffer, format="png", dpi=SCALE * result.get_dpi(),
                        metadata={"Software": None})  # 不写版本号：同样的图得到同样的字节
-        return buffer.getvalue()
+        return palette_png(buffer.getvalue())
     if isinstance(result, str):
         return result.encode("utf-8")
     if isinstance(result, bytes):
         return result
     raise PluginError(f"{output.describe()} 应返回 str 或 bytes，收到 {type(result).__name__}")
+
+
+def palette_png(png: bytes, colors: int = 256) -> bytes:
+    """把 RGBA 的 PNG 量化成 256 色的调色板 PNG：线条图看不出差别，体积只有四分之一左右。
+
+    2 倍像素的图因此比原来 1 倍的 RGBA 图还小；八叉树量化每张只要几十毫秒。
+    """
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")  # 图的底色是白的，不需要透明通道
+    out = io.BytesIO()
+    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(out, format="PNG")
+    return out.getvalue()
 
 
 def build_outputs(outputs: list[Output]) -> tuple[dict[Output, bytes], int]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import figures
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 from site_specs import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,7 @@ def test_figures_are_saved_at_twice_their_css_size() -> None:
     output = figures.Output(ROOT / "x.py", "FIGURES", "x.png", lambda: fig)
     png = figures.render(output)
     assert figures.css_size(png) == (300, 200)  # 600 × 400 像素，页面上 300 × 200
+    assert Image.open(io.BytesIO(png)).mode == "P"  # 256 色调色板：2 倍像素也不比原来重
     with pytest.raises(figures.PluginError, match="PNG"):
         figures.css_size(b"GIF89a" + bytes(30))
 
