@@ -17,8 +17,8 @@ from site_specs import load_spec
 from nnlearn.datasets import load_spiral
 from nnlearn.models import TwoLayerNet
 from nnlearn.optim import SGD
-from nnlearn.recipe import TrainConfig
 from nnlearn.plotting.style import CLASS_MARKERS, COLORS
+from nnlearn.recipe import TrainConfig
 from nnlearn.trainer import Trainer
 
 pg = load_spec("playground")
@@ -103,7 +103,7 @@ def test_points_use_the_site_wide_class_colours_and_shapes() -> None:
         shapes.append(box.mean())  # 填满外接框的比例：方块≈1，圆≈0.79，三角≈0.5
         idx = np.asarray(layer)[rows.mean().round().astype(int), cols.mean().round().astype(int)]
         rgb = pg._palette(3)[3 * idx:3 * idx + 3]
-        assert "#%02x%02x%02x" % tuple(rgb) == COLORS[k]
+        assert "#" + "".join(f"{c:02x}" for c in rgb) == COLORS[k]
     assert CLASS_MARKERS[:3] == ("o", "^", "s")
     circle, triangle, square = shapes
     assert triangle < circle < square
