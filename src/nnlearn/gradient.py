@@ -381,11 +381,13 @@ def _checked_input(what: str, x: ArrayLike) -> Any:
 
 def _float_dtype(dtype: np.dtype, what: str) -> np.dtype:
     """数值微分只用 float32 / float64：整数会截断步长，float16 的舍入误差会淹没差分。"""
-    if dtype.kind != "f":
+    if dtype.kind in "iu":
         raise TypeError(
             f"{what} 需要浮点数组，收到 dtype={dtype}：整数数组加上 h 会被截断，"
             "差分全是错的。请改用 x.astype(float)"
         )
+    if dtype.kind != "f":
+        raise TypeError(f"{what} 需要实数（浮点）数组，收到 dtype={dtype}：bool、复数、对象数组都不能求数值梯度")
     if dtype.itemsize < 4:
         raise TypeError(
             f"{what} 不支持 {dtype}：它只有约 3 位有效数字，h=1e-4 的步长大多被舍入掉，"

@@ -348,3 +348,9 @@ def test_gradient_check_needs_forward_and_backward_but_not_params():
             return 2 * dout
 
     assert gradient_check(Double(), np.ones((2, 3)))["x"] < PASS_THRESHOLD
+
+
+@pytest.mark.parametrize("x", [np.array([True, False]), np.array([1 + 2j]), np.array(["a"], dtype=object)])
+def test_bool_complex_and_object_arrays_are_refused_by_name(x):
+    with pytest.raises(TypeError, match=f"dtype={x.dtype}：bool、复数"):
+        numerical_gradient(lambda a: 0.0, x)
