@@ -82,6 +82,8 @@ class Optimizer:
                 raise TypeError(
                     f"第 {i} 个参数的 dtype 是 {p.dtype}，应为浮点数组（就地更新整数数组会截断）"
                 )
+            if np.dtype(g.dtype).kind not in "fiu":
+                raise TypeError(f"第 {i} 个梯度的 dtype 是 {g.dtype}，应是实数（整数或浮点）数组")
             if p.shape != g.shape:
                 raise ValueError(
                     f"第 {i} 个参数的形状是 {p.shape}，它的梯度却是 {g.shape}；两者应相同"

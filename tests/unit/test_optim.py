@@ -251,3 +251,12 @@ def test_zero_dimensional_params_are_updated_in_place(cls):
     w = np.array(1.0)
     cls(lr=0.1).update([w], [np.array(0.5)])
     assert w < 1.0
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("grad", [np.array([1 + 1j, 0j]), np.array([True, False])])
+def test_non_real_gradients_are_refused(cls, grad):
+    w = np.ones(2)
+    with pytest.raises(TypeError, match=f"第 0 个梯度的 dtype 是 {grad.dtype}"):
+        cls().update([w], [grad])
+    np.testing.assert_array_equal(w, np.ones(2))
