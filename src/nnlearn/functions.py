@@ -5,7 +5,6 @@ r"""激活函数与损失函数：无状态的纯函数，层（``nnlearn.layers
 
 from __future__ import annotations
 
-# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
@@ -13,8 +12,6 @@ from numpy.typing import ArrayLike
 
 from nnlearn.labels import check_labels, check_probabilities
 from nnlearn.validation import class_axis_array, float_array
-
-# --8<-- [end:imports]
 
 
 # --8<-- [start:sigmoid]

@@ -10,7 +10,6 @@ r"""神经网络的层：书中统一的接口。
 
 from __future__ import annotations
 
-# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
@@ -19,8 +18,6 @@ from numpy.typing import ArrayLike
 from nnlearn.base import Example, Layer
 from nnlearn.functions import log_softmax, mean_nll, sigmoid, softmax
 from nnlearn.labels import label_distribution
-
-# --8<-- [end:imports]
 
 __all__ = ["LAYERS", "Affine", "MatMul", "Sigmoid", "Softmax", "SoftmaxWithLoss"]
 

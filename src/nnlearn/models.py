@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
@@ -11,8 +10,6 @@ from nnlearn.init import WeightScale, init_scale
 from nnlearn.labels import class_indices
 from nnlearn.layers import Affine, Sigmoid, SoftmaxWithLoss
 from nnlearn.validation import float_dtype, positive_int, seed_value
-
-# --8<-- [end:imports]
 
 __all__ = ["TwoLayerNet", "init_scale"]
 

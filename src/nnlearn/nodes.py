@@ -12,7 +12,6 @@ MatMul 节点有参数，见 :class:`nnlearn.layers.MatMul`。
 
 from __future__ import annotations
 
-# --8<-- [start:imports]
 from typing import Any
 
 import numpy as np
@@ -20,8 +19,6 @@ from numpy.typing import ArrayLike
 
 from nnlearn.base import Example, Layer, reduce_to_shape
 from nnlearn.validation import positive_int
-
-# --8<-- [end:imports]
 
 __all__ = ["NODES", "Add", "Branch", "Mul", "Repeat", "Sum", "reduce_to_shape"]
 

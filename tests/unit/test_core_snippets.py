@@ -1,12 +1,14 @@
 """页面引入的源码片段（``--8<-- "src/nnlearn/<模块>.py:<节>"``）复制出来就能运行。
 
-读者点复制按钮，粘贴的是 ``imports`` 节加上某个类或函数的节。这里把每一节与它模块的 ``imports`` 节
+页面上每个 ``--8<--`` 行前会补上它需要的 import 行（站点钩子 ``markdown_blocks.add_snippet_imports``），
+读者复制的就是"这些 import + 这一节"。这里对核心模块的**每一节**（不只是页面目前引用的）都这样拼出来，
 放进一个全新的命名空间执行，再用粘贴出来的类或函数重算一遍，结果应与包里的完全相同。
 """
 
 import re
 from pathlib import Path
 
+import markdown_blocks as blocks
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from nnlearn.layers import LAYERS
 from nnlearn.nodes import NODES
 
 SRC = Path(nnlearn.__file__).parent
+ROOT = SRC.parents[1]
 SECTION = re.compile(r"# --8<-- \[start:(\w+)\]\n(.*?)# --8<-- \[end:\1\]", re.S)
 MODULES = ("layers", "nodes", "functions", "models")
 REGISTRY = {cls.__name__: cls for cls in LAYERS + NODES}
@@ -26,19 +29,20 @@ def sections(module: str) -> dict[str, str]:
     return dict(SECTION.findall((SRC / f"{module}.py").read_text(encoding="utf-8")))
 
 
-CASES = [(m, name) for m in MODULES for name in sections(m) if name != "imports"]
+CASES = [(m, name) for m in MODULES for name in sections(m)]
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_every_included_module_has_an_imports_section(module):
-    assert "imports" in sections(module)
+def pasted_code(module: str, name: str) -> str:
+    """页面上这一节显示（也是复制按钮复制）的代码：补上的 import 行 + 节的内容。"""
+    line = f'--8<-- "src/nnlearn/{module}.py:{name}"\n'
+    with_imports = blocks.add_snippet_imports(line, blocks.snippet_roots(ROOT))
+    return with_imports.replace(line, sections(module)[name])
 
 
 @pytest.mark.parametrize(("module", "name"), CASES, ids=[f"{m}:{n}" for m, n in CASES])
 def test_section_runs_as_pasted(module, name):
-    parts = sections(module)
     namespace: dict = {"__name__": f"pasted_{module}"}
-    exec(compile(parts["imports"] + parts[name], f"{module}.py:{name}", "exec"), namespace)
+    exec(compile(pasted_code(module, name), f"{module}.py:{name}", "exec"), namespace)
     defined = {k: v for k, v in namespace.items()
                if k in REGISTRY and isinstance(v, type) and v is not REGISTRY[k]}  # 这一节定义的类
     for class_name, pasted in defined.items():
