@@ -73,8 +73,11 @@ def relative_error(analytic: ArrayLike, numeric: ArrayLike, *,
     >>> relative_error([2e-14], [1e-12]) < PASS_THRESHOLD   # 都接近 0：比绝对误差
     True
     """
-    a = np.asarray(analytic, dtype=np.float64)
-    n = np.asarray(numeric, dtype=np.float64)
+    try:
+        a = np.asarray(analytic, dtype=np.float64)
+        n = np.asarray(numeric, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("relative_error 的两个参数应是实数数组（或能转成实数数组的列表）") from None
     if a.shape != n.shape:
         raise ValueError(f"解析梯度与数值梯度的形状应相同，收到 {a.shape} 和 {n.shape}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n)) and math.isfinite(f_scale)):
@@ -213,7 +216,7 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
     xs = [_checked_input("输入" if len(inputs) == 1 else f"第 {i} 个输入", x)
           for i, x in enumerate(inputs)]
     extra = () if t is None else (t,)
-    _require_layer(obj)
+    _require_layer(obj, (*xs, *extra))
     out = obj.forward(*xs, *extra)
     is_loss = np.ndim(out) == 0 and (t is not None or _no_dout(obj))
     douts = None if is_loss else _random_like(out, rng)
@@ -352,11 +355,19 @@ def _param_names(obj: Any) -> list[str]:
     return names if len(names) == len(params) else [f"param{i}" for i in range(len(params))]
 
 
-def _require_layer(obj: Any) -> None:
-    """层的约定：有 forward 和 backward；参数（若有）必须是 float64。"""
+def _require_layer(obj: Any, args: tuple[Any, ...]) -> None:
+    """层的约定：有 forward 和 backward，forward 接受这些参数；参数（若有）必须是 float64。"""
     for attr in ("forward", "backward"):
         if not callable(getattr(obj, attr, None)):
             raise TypeError(f"gradient_check 需要有 forward 和 backward 方法的对象，{type(obj).__name__} 没有 {attr}")
+    try:
+        inspect.signature(obj.forward).bind(*args)
+    except TypeError as err:
+        raise TypeError(
+            f"{type(obj).__name__}.forward 不接受这 {len(args)} 个参数（{err}）：损失层和模型要用 t=标签 传入标签"
+        ) from None
+    except ValueError:  # 拿不到签名（例如 C 实现）：不检查
+        pass
     _require_float64(obj)
 
 
@@ -409,4 +420,7 @@ def _float_array(x: Any) -> Any:
 def _scalar(value: Any) -> float:
     if np.ndim(value) != 0 and np.size(value) != 1:
         raise ValueError(f"f 应返回一个标量，收到形状 {np.shape(value)} 的数组")
-    return float(np.asarray(value).reshape(()))
+    try:
+        return float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        raise TypeError(f"f 应返回一个实数，收到 {type(value).__name__}：{value!r}") from None

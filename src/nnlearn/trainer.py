@@ -169,12 +169,16 @@ class Trainer:
             if not hasattr(self.model, "accuracy"):
                 raise TypeError("记录准确率需要模型有 accuracy(x, t) 方法；不需要时请不传 x_val/t_val")
             x_val, t_val = self._data("x_val", "t_val", x_val, t_val)
+            if x_val.shape[1:] != x.shape[1:]:
+                raise ValueError(f"x_val 每个样本的形状应与 x 相同：x {x.shape}，x_val {x_val.shape}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback 应是函数 callback(epoch, trainer)，收到 {type(callback).__name__}")
         if seed is not None:
             self.rng = np.random.default_rng(seed_value("seed", seed))
         if verbose is None:
             verbose = sys.stdout.isatty()
+        elif not isinstance(verbose, bool):
+            raise TypeError(f"verbose 应是 True、False 或 None，收到 {verbose!r}")
         self.eval_interval = eval_interval
 
         from tqdm import tqdm

@@ -354,3 +354,17 @@ def test_gradient_check_needs_forward_and_backward_but_not_params():
 def test_bool_complex_and_object_arrays_are_refused_by_name(x):
     with pytest.raises(TypeError, match=f"dtype={x.dtype}：bool、复数"):
         numerical_gradient(lambda a: 0.0, x)
+
+
+def test_missing_labels_for_a_model_are_named():
+    from nnlearn.models import TwoLayerNet
+
+    with pytest.raises(TypeError, match="t=标签"):
+        gradient_check(TwoLayerNet(2, 3, 3), np.ones((4, 2)))
+
+
+def test_non_numeric_function_value_is_named():
+    with pytest.raises(TypeError, match="f 应返回一个实数，收到 str"):
+        numerical_gradient(lambda a: "x", np.ones(2))
+    with pytest.raises(TypeError, match="relative_error"):
+        relative_error("a", [1.0])

@@ -432,3 +432,18 @@ def test_clip_grads_at_any_magnitude(exponent, max_norm, shapes, seed):
     assert 0 < rate <= 1
     for g, b in zip(grads, before, strict=True):
         np.testing.assert_allclose(g, rate * b, rtol=1e-9)
+
+
+def test_validation_data_of_another_width_is_refused_before_training():
+    x, t, x_val, t_val = spiral_split()
+    net = TwoLayerNet(2, 10, 3, seed=0)
+    before = net.params[0].copy()
+    with pytest.raises(ValueError, match=r"x_val 每个样本的形状应与 x 相同.*\(60, 1\)"):
+        Trainer(net, SGD()).fit(x, t, x_val=x_val[:, :1], t_val=t_val)
+    np.testing.assert_array_equal(net.params[0], before)
+
+
+def test_verbose_must_be_a_bool_or_none():
+    x, t = regression_data()
+    with pytest.raises(TypeError, match="verbose"):
+        Trainer(LinearRegression(3), SGD()).fit(x, t, verbose="yes")
