@@ -210,7 +210,9 @@ def spec_digest(spec: Path) -> str:
     """spec 文件、它用到的源文件、DEPENDS 声明的文件、benchmarks/results 数据合起来的哈希。"""
     digest = hashlib.sha256()
     extra = sorted(RESULTS_DIR.glob("*")) if RESULTS_DIR.is_dir() else []
-    for path in [spec, *dependency_files(spec), *declared_files(spec), *extra]:
+    # 本文件也在键里：保存的方式（倍率、调色板）变了，图也要重画
+    for path in [Path(__file__).resolve(), spec, *dependency_files(spec), *declared_files(spec),
+                 *extra]:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
