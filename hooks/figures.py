@@ -211,8 +211,8 @@ def spec_digest(spec: Path) -> str:
     digest = hashlib.sha256()
     extra = sorted(RESULTS_DIR.glob("*")) if RESULTS_DIR.is_dir() else []
     # 本文件也在键里：保存的方式（倍率、调色板）变了，图也要重画
-    for path in [Path(__file__).resolve(), spec, *dependency_files(spec), *declared_files(spec),
-                 *extra]:
+    digest.update(Path(__file__).read_bytes())
+    for path in [spec, *dependency_files(spec), *declared_files(spec), *extra]:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
