@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 MIN_TABLE_PX = 14
 MAX_SCREENSHOT_HEIGHT = 6000
+#: 图里最小的字（B 在 /work/coord/B.md 公布：字号 ≥ 9 pt，figure.dpi = 100）在设计尺寸下的 CSS 像素。
+FIGURE_FONT_PX = 9 * 100 / 72
+MIN_FIGURE_TEXT_PX = 10
 CHAPTER_PREFIXES = ("learning/", "solving/", "speed/")
 
 #: 版面的量法（test_site 在 1280 px、test_layout 在 390 px 下对每页运行）。
@@ -56,13 +59,24 @@ LAYOUT_JS = r"""
     const style = getComputedStyle(th);
     canvas.font = style.font;
     const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    for (const word of th.textContent.trim().split(/\s+/)) {
+    for (const word of th.innerText.trim().split(/\s+/)) {  // innerText：<br> 算作断行
       if (word && canvas.measureText(word).width > room + 1) brokenHeaders.push(word);
     }
   }
-  return { scrollWidth: doc.scrollWidth, innerWidth, displays, wide, cutCode, smallTables, brokenHeaders };
+  // 图里文字的显示大小：设计尺寸下最小 %(font_px)s CSS px（B：字号 ≥ 9 pt，figure.dpi 100），按缩放比例缩小。
+  const figures = [...content.querySelectorAll("img")].filter((img) => img.complete && img.naturalWidth > 0)
+    .map((img) => {
+      const design = img.getAttribute("width") ? Number(img.getAttribute("width"))
+        : (img.src.startsWith("data:") ? img.naturalWidth : null);
+      if (!design || !img.clientWidth) return null;
+      const scale = img.clientWidth / design;
+      return { src: img.src.startsWith("data:") ? `（笔记本图）${img.alt}` : img.src.split("/").pop(),
+               scale, textPx: %(font_px)s * scale };
+    }).filter((f) => f);
+  return { scrollWidth: doc.scrollWidth, innerWidth, displays, wide, cutCode, smallTables, brokenHeaders,
+           figures };
 }
-""".replace("%(min_px)d", str(MIN_TABLE_PX))
+""".replace("%(min_px)d", str(MIN_TABLE_PX)).replace("%(font_px)s", f"{FIGURE_FONT_PX:.3f}")
 
 
 @dataclass
@@ -205,6 +219,7 @@ PAGE_CHECKS_JS = r"""
     snippetMarkers: (content.innerText.match(/--8<-- \[(start|end):[^\]]*\]/g) || []),
     rawImages: outside(content, code).filter((t) => /!\[[^\]]*\]?\(|!\[.*\]\(/.test(t))
       .map((t) => t.trim().slice(0, 80)),
+    headingIds: [...content.querySelectorAll("h1, h2, h3, h4, h5, h6")].map((h) => h.id),
     bytes: performanceBytes,
     decoded: decodedBytes,
   };

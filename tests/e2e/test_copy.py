@@ -30,20 +30,24 @@ COLLECT_JS = r"""
 async () => {
   document.querySelectorAll("details").forEach((d) => { d.open = true; });
   const sentinel = "\u2063nnlearn-copy-sentinel\u2063";
+  // 慢机器上剪贴板可能迟到：每次最多等 10 秒，没等到就再点一次。
   const copy = async (button) => {
-    await navigator.clipboard.writeText(sentinel);
-    button.click();
-    for (let i = 0; i < 150; i++) {
-      const text = await navigator.clipboard.readText();
-      if (text !== sentinel) return text;
-      await new Promise((r) => setTimeout(r, 20));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await navigator.clipboard.writeText(sentinel);
+      button.scrollIntoView({ block: "center" });
+      button.click();
+      for (let i = 0; i < 250; i++) {
+        const text = await navigator.clipboard.readText();
+        if (text !== sentinel) return text;
+        await new Promise((r) => setTimeout(r, 40));
+      }
     }
     return null;
   };
   const root = document.querySelector(".md-content") || document.body;
   const blocks = [];
   const items = root.querySelectorAll(
-    'div.language-python.highlight, div.jp-CodeCell[id^="cell-id="]');
+    'div.language-python.highlight:not(.doc-signature), div.jp-CodeCell[id^="cell-id="]');
   for (const el of items) {
     if (el.matches(".jp-CodeCell")) {
       const button = el.querySelector("clipboard-copy");
@@ -215,3 +219,16 @@ def test_copy_check_fails_when_a_block_needs_hidden_setup(browser, tmp_path: Pat
     assert report.blocks[1]["copied"].strip() == "print(secret + shown)"  # 折叠块里的也点到了
     assert len(errors) == 1 and "NameError" in errors[0] and "secret" in errors[0], errors
     assert mismatches == []
+
+
+def test_api_signatures_offer_no_copy_button(browser, site_url: str) -> None:
+    """API 参考里的函数签名（``sigmoid(x: ArrayLike) -> Any``）不是能运行的代码：不给复制按钮。"""
+    recorded = new_recorded_page(browser, site_url)
+    try:
+        page = recorded.open("reference/api/")
+        visible = page.evaluate("""() => [...document.querySelectorAll(".doc-signature")]
+            .filter((el) => [...el.querySelectorAll("button")].some((b) => b.offsetParent !== null)).length""")
+        total = page.locator(".doc-signature").count()
+    finally:
+        recorded.page.context.close()
+    assert total > 10 and visible == 0

@@ -15,6 +15,7 @@ import pytest
 from site_browser import (
     LAYOUT_JS,
     MAX_SCREENSHOT_HEIGHT,
+    MIN_FIGURE_TEXT_PX,
     MIN_TABLE_PX,
     PageReport,
     new_recorded_page,
@@ -88,3 +89,13 @@ def test_tables_are_readable(layout_reports) -> None:
     for width in WIDTHS:
         broken = {path: r["brokenHeaders"] for path, r in layout_reports[width].items() if r["brokenHeaders"]}
         assert broken == {}, f"{WIDTHS[width]} px 下表头的词被断开：{broken}"
+
+
+def test_figure_text_is_legible_at_1280(layout_reports) -> None:
+    """图按设计尺寸显示时最小的字是 12.5 px；被缩小到正文栏里后不能小于 10 px。"""
+    offenders = {path: [f"{f['src']}：缩到 {f['scale']:.0%}，最小的字约 {f['textPx']:.1f} px" for f in r["figures"]
+                        if f["textPx"] < MIN_FIGURE_TEXT_PX]
+                 for path, r in layout_reports["desktop"].items()}
+    offenders = {path: found for path, found in offenders.items() if found}
+    assert offenders == {}, f"1280 px 下这些图里的字小于 {MIN_FIGURE_TEXT_PX} px（把图设计得窄一些）：{offenders}"
+    assert sum(len(r["figures"]) for r in layout_reports["desktop"].values()) > 10

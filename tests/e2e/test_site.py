@@ -221,3 +221,11 @@ def test_figures_open_in_a_lightbox(recorded_page: RecordedPage) -> None:
     page.keyboard.press("Escape")
     assert recorded_page.foreign_requests() == []
     assert any("glightbox" in url for url in recorded_page.requests)
+
+
+def test_heading_ids_are_stable(page_reports: list[PageReport]) -> None:
+    """每个标题都有 id，且不是随位置变化的 ``_1``、``_2``（笔记本页面也一样）。"""
+    positional = _failures(page_reports, lambda r: [i for i in r.checks["headingIds"]
+                                                    if not i or re.fullmatch(r"_\d+", i)])
+    assert positional == {}, f"这些标题的 id 会随标题增删而变：{positional}"
+    assert sum(len(r.checks["headingIds"]) for r in page_reports) > 50
