@@ -5,7 +5,8 @@
 检查的代价从哪里来：大部分是数值梯度（每个坐标两次 forward），协议检查只多几次调用。
 
 运行：``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_check.py``
-（``--repeats`` 调整轮数）。结果只打印，不写文件：页面上没有引用这些数。
+（``--repeats`` 调整轮数，``--threads 1`` 在机器忙时让 BLAS 单线程，数更稳定）。
+结果只打印，不写文件：页面上没有引用这些数。
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import interleaved, machine_info, median, warn_if_slow_blas_env
+from common import interleaved, machine_info, median, set_blas_threads, warn_if_slow_blas_env
 
 from nnlearn.check import check_layer, check_optimizer
 from nnlearn.gradient import gradient_check
@@ -78,11 +79,16 @@ def pad(text: str, width: int, right: bool = False) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="OpenBLAS 线程数（机器忙时 1 更稳定）；不给则用默认")
     args = parser.parse_args()
     warn_if_slow_blas_env()
+    if args.threads is not None and not set_blas_threads(args.threads):
+        print("注意：找不到 OpenBLAS 的 set_num_threads，NumPy 的线程数没改")
     info = machine_info()
-    print(f"机器：{info.get('cpu', '?')}，{info.get('cpu_count', '?')} 核，负载 {info['loadavg'][0]:.1f}；"
-          f"每项取 {args.repeats} 次的中位数；比值是耗时之比（越小越快）")
+    threads = "默认" if args.threads is None else str(args.threads)
+    print(f"机器：{info.get('cpu', '?')}，{info.get('cpu_count', '?')} 核，负载 {info['loadavg'][0]:.1f}，"
+          f"BLAS 线程数 {threads}；每项取 {args.repeats} 次的中位数；比值是耗时之比（越小越快）")
     widths = (34, 14, 16, 24, 20)
     header = ("检查的对象", "check_layer", "gradient_check", "check/gradient_check", "check/一次正反向")
     print("".join(pad(h, w, i > 0) for i, (h, w) in enumerate(zip(header, widths, strict=True))))

@@ -49,8 +49,9 @@ def check_layer(layer: Any, *inputs: Any, t: Any = None, seed: int = 0) -> Check
     :func:`nnlearn.gradient.compare_gradient` 计算）。不超过 ``MAX_COORDS``（300）个元素的
     数组逐个坐标比较；更大的抽 ``SAMPLED_COORDS``（50）个坐标，再沿一个随机方向比一次。
     相对误差的定义和通过线来自 :mod:`nnlearn.gradient`，报告里写明通过线。
-    实测（2 核机器、负载约 2，``benchmarks/bench_check.py``）：8×16 的批上检查
-    ``Affine`` 16→16 约 8 ms，Sigmoid 约 3 ms；``Affine`` 784→100、批 128 约 0.13 s。
+    实测（``benchmarks/bench_check.py``，2 核机器）：8×16 的批上检查 ``Affine`` 16→16 约 8 ms、
+    Sigmoid 约 3 ms（负载约 2）；同一机器负载约 10 时分别约 30 ms、8 ms。``Affine`` 784→100、
+    批 128 约 0.13 s（负载约 2）到 0.75 s（负载约 10，BLAS 单线程）。
 
     用错时直接报错（``TypeError``/``ValueError``）：没有 ``forward``/``backward``、
     输入不是数、损失层缺 ``t``、参数不是 float64。层自己的错误（包括它抛出的异常）
