@@ -197,8 +197,7 @@ def test_a_layer_used_before_the_check_skips_that_item_instead_of_failing():
 
 class ModifiesInput(ReaderSigmoid):
     def forward(self, x):
-        x -= 0  # 不改值：只是确认“就地但未改变”不算问题
-        x[0, 0] = 5.0  # 真正改动输入
+        x[0, 0] = 5.0  # 就地改动了输入
         return super().forward(x)
 
 
