@@ -2,7 +2,7 @@ r"""1.3.6 权重的更新：学习率的影响与各优化器的路径。
 
 所有路径都由 ``nnlearn.optim`` 里真正的优化器走出来（:func:`descend` 就是训练循环的骨架：
 求梯度、``update``、重复，只是“损失”换成了一个能画出来的函数）：图里画的就是包里的代码
-做的事。两个玩具函数及其解析梯度：一维抛物线 $f(x) = x^2$；书中的“碗”
+做的事。两个玩具函数及其解析梯度：一维抛物线 $f(x) = x^2$；《深度学习入门》第 6 章的“碗”
 $f(x, y) = \frac{1}{20}x^2 + y^2$，沿 $x$ 很平、沿 $y$ 很陡，最能看出 SGD 的之字形。
 版面按正文栏的宽度（约 7 英寸）设计，每行最多两张子图。
 """
@@ -131,7 +131,7 @@ def optimizer_paths(optimizers: Mapping[str, Optimizer] | None = None, *,
     nrows = -(-len(opts) // ncols)
     fig, axes = styled_figure(nrows, ncols, figsize=(6.8, 2.55 * nrows + 0.5), squeeze=False,
                               sharex=True, sharey=True)
-    # 画布范围：书里的 [-10, 10] × [-5, 5]，路径跑出去时再放大。
+    # 画布范围：《深度学习入门》的 [-10, 10] × [-5, 5]，路径跑出去时再放大。
     every = np.concatenate(list(paths.values()))
     xmax = max(10.0, float(np.abs(every[:, 0]).max()) * 1.1)
     ymax = max(5.0, float(np.abs(every[:, 1]).max()) * 1.1)
