@@ -41,15 +41,28 @@ def test_matching_output_passes_and_namespace_is_shared(tmp_path: Path) -> None:
 
         {FENCE}py title="double.py" linenums="1"
         print(x * 2)
-        print("a   b")
+        print("a   b   ")
         {FENCE}
 
         {FENCE}text title="输出"
         42
-        a b
+        a   b
         {FENCE}
         """)
-    assert results == [None, None]
+    assert results == [None, None]  # 行尾空白不算
+
+
+def test_spacing_inside_a_line_must_match(tmp_path: Path) -> None:
+    """对齐用的空格是输出的一部分：页面上少写了空格就是不符（不用 NORMALIZE_WHITESPACE）。"""
+    [error] = run_page(tmp_path, f"""
+        {FENCE}python
+        print(f"{{'梯度':8s}}|")
+        {FENCE}
+        {FENCE}text title="输出"
+        梯度    |
+        {FENCE}
+        """)
+    assert isinstance(error, SybilFailure)
 
 
 def test_wrong_output_fails_with_both_texts_and_line(tmp_path: Path) -> None:

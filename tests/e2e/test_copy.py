@@ -3,13 +3,12 @@
 每页一个新的浏览器上下文（允许读写剪贴板）：先展开所有折叠块（练习的参考答案），再按页面顺序
 点 Python 代码块和笔记本代码单元的复制按钮，读出剪贴板。这些代码按顺序交给 *一个* 全新的
 Python 子进程（tests/e2e/paste_runner.py），每块打印的内容与页面上紧跟其后的“输出”块
-（笔记本：单元的标准输出）比对，规则与 Sybil 相同（ELLIPSIS | NORMALIZE_WHITESPACE）。
+（笔记本：单元的标准输出）比对，规则与 Sybil 相同（markdown_sybil.output_matches）。
 隐藏的准备代码不在剪贴板里：依赖它的块在这里失败——反证测试专门验证这一点。
 """
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import subprocess
@@ -80,7 +79,6 @@ class CopyReport:
     def problems(self) -> tuple[list[str], list[str]]:
         """（报错的块，输出不符的块），每项一行说明。"""
         errors, mismatches = [], []
-        checker = doctest.OutputChecker()
         for number, (block, result) in enumerate(zip(self.blocks, self.results, strict=True), start=1):
             head = (block["shown"].strip().splitlines() or [""])[0][:60]
             where = f"/{self.path} 第 {number} 块（{head!r}）"
@@ -92,7 +90,7 @@ class CopyReport:
             elif block["expected"] is None:
                 if result["stdout"].strip():
                     mismatches.append(f"{where}：打印了内容，页面上却没有输出块：{result['stdout'][:200]!r}")
-            elif not checker.check_output(block["expected"], result["stdout"], markdown_sybil.CHECKER_FLAGS):
+            elif not markdown_sybil.output_matches(block["expected"], result["stdout"]):
                 mismatches.append(f"{where}：输出与页面不符\n  页面：{block['expected'][:300]!r}\n"
                                   f"  实际：{result['stdout'][:300]!r}")
         return errors, mismatches
