@@ -4,8 +4,7 @@
 一次 ``gradient_check``（只算误差，不查协议）和一次 forward + backward。两个比值说明
 检查的代价从哪里来：大部分是数值梯度（每个坐标两次 forward），协议检查只多几次调用。
 
-运行：``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_check.py``
-（``--repeats`` 调整轮数，``--threads 1`` 在机器忙时让 BLAS 单线程，数更稳定）。
+运行：``bash benchmarks/run.sh check``（``--repeats`` 调整轮数，``--threads 1`` 在机器忙时让 BLAS 单线程，数更稳定）。
 结果只打印，不写文件：页面上没有引用这些数。
 """
 
