@@ -170,16 +170,17 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
         x = self._scores(x)
-        # 整数类别也写成 one-hot：反向就是一次减法
+        # 检查标签；整数类别写成 one-hot，反向就是一次减法
         self.t = label_distribution(t, x)
         log_y = log_softmax(x)
         self.y = self._remember(np.exp(log_y))
         return mean_nll(log_y, self.t)
 
     def backward(self, dout: float = 1.0) -> Any:
-        scale = self._loss_dout(dout) * self.y.shape[-1] / self.y.size
+        dout = self._loss_dout(dout)
+        n = self.y.size // self.y.shape[-1]  # 批大小（单个样本时为 1）
         dx = self.y - self.t
-        dx *= scale  # 乘 dout / N
+        dx *= dout / n
         return dx
 # --8<-- [end:softmax_with_loss]
 
