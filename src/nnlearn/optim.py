@@ -12,6 +12,7 @@ AdaGrad、RMSprop、Adam 的分母里加的 ``1e-7`` 是为了避免除以 0（�
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,6 +49,11 @@ def _fraction(name: str, value: float) -> float:
 Arrays = Sequence[np.ndarray]
 
 
+def _same(now: Sequence[object], before: list[object]) -> bool:
+    """两个列表逐个是同一个对象（``is``），不比较数值。"""
+    return len(now) == len(before) and all(map(operator.is_, now, before))
+
+
 class Optimizer:
     """优化器的公共部分：检查参数与梯度一一对应，状态绑定在第一次见到的那组参数上。
 
@@ -59,8 +65,18 @@ class Optimizer:
 
     def __init__(self) -> None:
         self._params: list[np.ndarray] | None = None
+        self._checked: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
     def _check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        # 常见情形：与上次检查过的是同一批数组对象（model.params、model.grads），
+        # 形状、dtype、去重和绑定都已查过，只比对象身份（每步不到 1 微秒）
+        last = self._checked
+        if last is not None and _same(params, last[0]) and _same(grads, last[1]):
+            return
+        self._full_check(params, grads)
+        self._checked = (list(params), list(grads))
+
+    def _full_check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         for name, seq in (("params", params), ("grads", grads)):
             if not isinstance(seq, list | tuple):
                 raise TypeError(

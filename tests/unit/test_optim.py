@@ -260,3 +260,17 @@ def test_non_real_gradients_are_refused(cls, grad):
     with pytest.raises(TypeError, match=f"第 0 个梯度的 dtype 是 {grad.dtype}"):
         cls().update([w], [grad])
     np.testing.assert_array_equal(w, np.ones(2))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_checks_still_run_when_the_arrays_change_after_a_good_step(cls):
+    # 同一批数组只查一次；换了任何一个数组对象就重新全部检查
+    w, g = np.ones(3), np.ones(3)
+    opt = cls(lr=0.1)
+    opt.update([w], [g])
+    opt.update([w], [g])
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        opt.update([w], [np.ones(2)])
+    with pytest.raises(ValueError, match="同一个数组"):
+        opt.update([w, w], [g, g])
+    opt.update([w], [g])  # 原来那批仍然可以
