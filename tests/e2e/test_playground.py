@@ -20,6 +20,11 @@ IMAGE_STATE = """img => ({src: img.currentSrc || img.src, complete: img.complete
                           width: img.naturalWidth, shown: img.clientWidth})"""
 
 
+def one_line(command: str) -> str:
+    """多行命令（行尾 ``\\`` 续行）与单行写法比较时，先拼回一行。"""
+    return " ".join(part.strip().removesuffix("\\").strip() for part in command.splitlines())
+
+
 def _boundary(page: object) -> dict:
     return page.locator("img.nn-playground__boundary").evaluate(IMAGE_STATE)
 
@@ -45,7 +50,7 @@ def test_playground_builds_controls_and_loads_images(recorded_page: RecordedPage
     slider = page.locator(".nn-playground input[type=range]")
     assert slider.get_attribute("value") == slider.get_attribute("max")  # 从训练完的一帧开始
     # 默认面板是书中的设置，命令行与之对应
-    assert page.locator(".nn-playground__command code").inner_text() == (
+    assert one_line(page.locator(".nn-playground__command code").inner_text()) == (
         "python -m nnlearn train --hidden-size 10 --lr 1 --optimizer sgd --epochs 300 "
         "--batch-size 30 --seed 0")
     boundary = _boundary(page)
@@ -82,7 +87,7 @@ def test_selectors_switch_panel_and_command(recorded_page: RecordedPage) -> None
     _wait_loaded(page, "img.nn-playground__boundary")
     _wait_loaded(page, "img.nn-playground__loss")
     assert page.locator("img.nn-playground__loss").evaluate(IMAGE_STATE)["src"] != loss_before
-    assert page.locator(".nn-playground__command code").inner_text() == (
+    assert one_line(page.locator(".nn-playground__command code").inner_text()) == (
         "python -m nnlearn train --hidden-size 3 --lr 0.1 --optimizer adam --epochs 300 "
         "--batch-size 30 --seed 0")
     assert recorded_page.console_errors == []
@@ -120,7 +125,7 @@ def test_summary_table_matches_index(recorded_page: RecordedPage, site_dir: Path
     assert rows.count() == len(index["panels"])
     for i, panel in enumerate(index["panels"]):
         cells = rows.nth(i).locator("td").all_inner_texts()
-        assert cells[-1] == panel["command"]
+        assert one_line(cells[-1]) == one_line(panel["command"])
         assert cells[4] == f"{100 * panel['accuracy_at'][-1]:.1f} %"
 
 
