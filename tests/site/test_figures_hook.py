@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import figures
+import matplotlib
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
@@ -18,13 +19,10 @@ def test_figures_are_saved_at_twice_their_css_size() -> None:
     fig = Figure(figsize=(3.0, 2.0), dpi=100)
     fig.add_subplot().plot([0, 1])
     output = figures.Output(ROOT / "x.py", "FIGURES", "x.png", lambda: fig)
-    png = figures.render(output)
-    # 同一张图按 1 倍保存（CSS 尺寸）；裁边（savefig.bbox）随全局设置而定，取整可差 1 像素
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    one_x = Image.open(buffer).size
-    assert all(abs(a - b) <= 1 for a, b in zip(figures.css_size(png), one_x, strict=True))
-    assert Image.open(io.BytesIO(png)).size[0] >= 2 * one_x[0] - 2  # 2 倍的像素
+    with matplotlib.rc_context({"savefig.bbox": "standard"}):  # 不裁边：尺寸就是 figsize
+        png = figures.render(output)
+    assert Image.open(io.BytesIO(png)).size == (600, 400)
+    assert figures.css_size(png) == (300, 200)  # 页面上 300 × 200 CSS 像素
     assert Image.open(io.BytesIO(png)).mode == "P"  # 256 色调色板：2 倍像素也不比原来重
     with pytest.raises(figures.PluginError, match="PNG"):
         figures.css_size(b"GIF89a" + bytes(30))
