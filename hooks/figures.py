@@ -13,8 +13,8 @@
 图不进仓库，也就不会过时：任何一张画不出来，构建就失败并指出是哪个模块的哪张图。
 生成结果缓存在 ``.cache/figures/``，键是该 spec 文件、它（经 import 语句，递归地）用到的
 ``src/nnlearn``、站点辅助模块（``hooks/figure_kit/``）与 ``benchmarks/`` 源文件、``DEPENDS``
-的文件和 ``benchmarks/results/`` 数据的哈希：热构建不必重画，相关源码一改，图自动重画，
-无关的改动不会让整个游乐场重新训练。
+的文件、本钩子自己，以及（对提到 ``benchmarks/results`` 的 spec）结果数据的哈希：
+热构建不必重画，相关源码一改，图自动重画，无关的改动不会让整个游乐场重新训练。
 
 图按 2 倍像素保存（``figure.dpi`` 的两倍），页面里的 ``<img>`` 由本钩子补上
 ``width``/``height``（CSS 像素 = 图片像素的一半）和 ``srcset="… 2x"``：图按设计的尺寸显示，
@@ -209,10 +209,14 @@ def declared_files(spec: Path) -> list[Path]:
 def spec_digest(spec: Path) -> str:
     """spec 文件、它用到的源文件、DEPENDS 声明的文件、benchmarks/results 数据合起来的哈希。"""
     digest = hashlib.sha256()
-    extra = sorted(RESULTS_DIR.glob("*")) if RESULTS_DIR.is_dir() else []
+    sources = [spec, *dependency_files(spec)]
+    # 只有读基准结果的 spec（它或它导入的模块提到 benchmarks/results）才把结果文件算进键：
+    # 重跑一次基准，不会让与之无关的几十张图也重画
+    reads_results = any(b"benchmarks/results" in path.read_bytes() for path in sources)
+    extra = sorted(RESULTS_DIR.glob("*")) if reads_results and RESULTS_DIR.is_dir() else []
     # 本文件也在键里：保存的方式（倍率、调色板）变了，图也要重画
     digest.update(Path(__file__).read_bytes())
-    for path in [spec, *dependency_files(spec), *declared_files(spec), *extra]:
+    for path in [*sources, *declared_files(spec), *extra]:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())

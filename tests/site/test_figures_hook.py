@@ -53,6 +53,23 @@ def test_cache_key_follows_site_helpers_and_benchmarks() -> None:
     assert "benchmarks/common.py" not in backprop  # 无关的改动不让这页的图重画
 
 
+def test_only_specs_that_read_benchmark_results_depend_on_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(figures, "ROOT", tmp_path)
+    monkeypatch.setattr(figures, "RESULTS_DIR", tmp_path / "results")
+    (tmp_path / "results").mkdir()
+    data = tmp_path / "results" / "x.json"
+    data.write_text("{}", encoding="utf-8")
+    reader = tmp_path / "reader.py"
+    reader.write_text('"""读 benchmarks/results/x.json。"""\n', encoding="utf-8")
+    other = tmp_path / "other.py"
+    other.write_text("FIGURES = {}\n", encoding="utf-8")
+    before = figures.spec_digest(reader), figures.spec_digest(other)
+    data.write_text('{"new": 1}', encoding="utf-8")
+    assert figures.spec_digest(reader) != before[0]
+    assert figures.spec_digest(other) == before[1]
+
+
 def test_depends_globs_enter_the_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(figures, "ROOT", tmp_path)
     monkeypatch.setattr(figures, "RESULTS_DIR", tmp_path / "results")
