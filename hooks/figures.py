@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.util
 import io
@@ -159,7 +160,15 @@ def _module_file(module: str) -> Path | None:
 
 
 def _imported_modules(path: Path, module: str | None) -> set[str]:
-    """一个文件里 import 的本仓库模块（nnlearn、figure_kit、benchmarks；含相对导入与子模块）。"""
+    """一个文件里 import 的本仓库模块（nnlearn、figure_kit、benchmarks；含相对导入与子模块）。
+
+    按文件的修改时间记住结果：十几个 spec 共用同一批包模块，每个文件只解析一次。
+    """
+    return set(_parsed_imports(path, module, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_imports(path: Path, module: str | None, mtime_ns: int) -> frozenset[str]:
     tree = ast.parse(path.read_bytes(), filename=str(path))
     package = None
     if module is not None:
@@ -177,7 +186,7 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
                 name = node.module or ""
             found.add(name)
             found.update(f"{name}.{alias.name}" for alias in node.names)
-    return {n for n in found if n.split(".")[0] in SOURCE_ROOTS}
+    return frozenset(n for n in found if n.split(".")[0] in SOURCE_ROOTS)
 
 
 def dependency_files(spec: Path) -> list[Path]:
