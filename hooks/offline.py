@@ -3,6 +3,8 @@
 - 离线构建：Material 的 offline 插件让搜索在 file:// 下经 iframe-worker 运行，却把这个垫片写成
   ``https://unpkg.com/iframe-worker/shim``——离线时取不到，也是第三方请求。这里换成 npm 锁定
   版本的同一个文件（``node_modules/iframe-worker/shim/index.js``），复制进站点。
+- 离线构建：游乐场的数据 ``figures/playground/index.json`` 在 file:// 下不能 fetch，另写一份
+  ``index.js``（``window.NN_PLAYGROUND_INDEX = …``），docs/assets/javascripts/playground.js 用 <script> 载入。
 - 主站构建：``make offline`` 打好的 ``.cache/offline/nnlearn-offline.zip`` 存在时，把它放进站点的
   ``downloads/nnlearn-offline.zip``，首页的下载链接指向它。
 """
@@ -23,6 +25,7 @@ SHIM = ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"
 SHIM_URL = "assets/vendor/iframe-worker/shim.js"
 ARCHIVE = ROOT / ".cache" / "offline" / "nnlearn-offline.zip"
 ARCHIVE_URL = "downloads/nnlearn-offline.zip"
+PLAYGROUND_INDEX = Path("figures") / "playground" / "index.json"
 
 
 def offline_enabled(config: MkDocsConfig) -> bool:
@@ -47,3 +50,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     else:
         log.info("还没有离线归档（%s）：首页的下载链接要等 make offline 之后才有效", ARCHIVE.relative_to(ROOT))
     return files
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    index = Path(config.site_dir) / PLAYGROUND_INDEX
+    if offline_enabled(config) and index.is_file():
+        data = index.read_text(encoding="utf-8")
+        index.with_suffix(".js").write_text(f"window.NN_PLAYGROUND_INDEX = {data};\n", encoding="utf-8")

@@ -77,3 +77,14 @@ def test_search_and_follow_a_link_from_disk(offline_page: RecordedPage) -> None:
     assert page.url.startswith("file://") and page.locator("h1").count() > 0
     assert offline_page.foreign_requests() == [], "离线归档向外发了请求"
     assert [e for e in offline_page.console_errors if "search" in e.lower()] == []
+
+
+def test_playground_works_from_disk(offline_page: RecordedPage) -> None:
+    """file:// 下不能 fetch：游乐场改用构建时写好的 index.js，照样能拖动。"""
+    page = offline_page.page
+    page.goto(offline_page.url("solving/playground.html"), wait_until="load")
+    page.wait_for_selector(".nn-playground[data-ready=true]", timeout=15_000)
+    page.locator(".nn-playground input[type=range]").fill("4")
+    page.wait_for_function("() => document.querySelector('img.nn-playground__boundary').complete")
+    assert page.locator("img.nn-playground__boundary").evaluate("i => i.naturalWidth") > 0
+    assert offline_page.foreign_requests() == []

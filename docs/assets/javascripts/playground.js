@@ -130,6 +130,27 @@
     render();
   }
 
+  // 从磁盘打开的离线归档（file://）里浏览器不许 fetch 本地文件：离线构建另写了一份
+  // index.js（hooks/offline.py），用 <script> 载入，数据相同。
+  function loadIndex(base) {
+    if (location.protocol === "file:") {
+      return new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = base + "index.js";
+        script.onload = function () {
+          if (window.NN_PLAYGROUND_INDEX) resolve(window.NN_PLAYGROUND_INDEX);
+          else reject(new Error("index.js 里没有数据"));
+        };
+        script.onerror = function () { reject(new Error("index.js 载入失败")); };
+        document.head.appendChild(script);
+      });
+    }
+    return fetch(base + "index.json").then(function (r) {
+      if (!r.ok) throw new Error("index.json: HTTP " + r.status);
+      return r.json();
+    });
+  }
+
   function init() {
     var root = document.querySelector(".nn-playground");
     if (!root || root.getAttribute("data-ready")) return;
@@ -138,11 +159,7 @@
     var src = img.currentSrc || img.src;
     var base = src.slice(0, src.lastIndexOf("/") + 1);
     root.setAttribute("data-ready", "loading");
-    fetch(base + "index.json")
-      .then(function (r) {
-        if (!r.ok) throw new Error("index.json: HTTP " + r.status);
-        return r.json();
-      })
+    loadIndex(base)
       .then(function (data) { build(root, data, base); })
       .catch(function (err) {
         root.setAttribute("data-ready", "");
