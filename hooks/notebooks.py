@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import posixpath
 import re
 import shutil
@@ -120,14 +121,29 @@ def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.
 
 
 def _package_digest() -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(KERNEL_CONFIG.encode())  # 内核配置变了，执行结果也要重来
     for path in sorted((ROOT / "src" / "nnlearn").rglob("*.py")):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
+# 构建时执行笔记本的内核读这个 IPython 配置：图按 2 倍像素输出（带 1 倍的宽高），
+# 与 hooks/figures.py 画的图一样在高分屏上清楚；笔记本本身不写魔法命令，复制即运行。
+KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"retina"}\n'
+
+
+def _kernel_profile() -> None:
+    profile = ROOT / ".cache" / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    config_file = profile / "ipython_kernel_config.py"
+    if not config_file.is_file() or config_file.read_text() != KERNEL_CONFIG:
+        config_file.write_text(KERNEL_CONFIG)
+    os.environ["IPYTHONDIR"] = str(profile.parent)
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
+    _kernel_profile()
     current = _package_digest()
     if JUPYTER_CACHE.is_dir() and (not STAMP.is_file() or STAMP.read_text() != current):
         shutil.rmtree(JUPYTER_CACHE)
