@@ -21,9 +21,11 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from page_prose import markdown_prose, nav_pages, prose
 
+from nnlearn.check.tolerance import THRESHOLD_REASON
 from nnlearn.gradient import DEFAULT_H, PASS_THRESHOLD
 
 NUM = r"(?<![\w.])[-−+]?\d[\d,]*(?:\.\d+)?"
@@ -56,6 +58,19 @@ def _tex_power(value: float) -> str:
 # 代码里的常数：写成 10^{-4} 的地方与 DEFAULT_H 相同（测试在导入时核对）。
 H_TEX, THRESHOLD_TEX = _tex_power(DEFAULT_H), _tex_power(PASS_THRESHOLD)
 
+
+def _tex_sci(value: float) -> str:
+    """``2.22e-16`` → ``2.2 \\times 10^{-16}``（两位有效数字，页面上写的样子）。"""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+# 机器精度（learning/graph.md、learning/backprop.md 写成 TeX），float32 的 eps/h 的数量级，
+# 以及 nnlearn.check 报告里“写错的通常 > 1e-3”的经验线：都由代码算出，改了代码这里跟着变
+EPS64_TEX, EPS32_TEX = _tex_sci(np.finfo(np.float64).eps), _tex_sci(np.finfo(np.float32).eps)
+EPS32_OVER_H_TEX = _tex_power(10.0 ** math.floor(math.log10(np.finfo(np.float32).eps / DEFAULT_H)))
+WRONG_TEX = _tex_power(float(re.search(r"> (\S+)", THRESHOLD_REASON)[1]))
+
 ALLOWED: list[Allowed] = [
     # ---- 每一页：nnlearn.gradient 的两个常数（不是测量值；代码改了，上面的 _tex_power 先失败）----
     Allowed("*", f"h = {H_TEX}", "默认步长 nnlearn.gradient.DEFAULT_H"),
@@ -64,7 +79,17 @@ ALLOWED: list[Allowed] = [
     # ---- learning/derivative.md ----
     # ---- learning/chain-rule.md ----
     # ---- learning/graph.md ----
+    Allowed("learning/graph.md", f"\\varepsilon \\approx {EPS64_TEX}", "float64 的机器精度 finfo.eps"),
+    Allowed("learning/graph.md", f"约为 ${EPS32_TEX}$", "float32 的机器精度 np.finfo(np.float32).eps"),
+    Allowed("learning/graph.md", f"就有 ${EPS32_OVER_H_TEX}$ 的量级", "float32 的 eps / DEFAULT_H 的数量级"),
+    Allowed("learning/graph.md", f"误差通常在 ${WRONG_TEX}$ 以上", "nnlearn.check 的经验线 THRESHOLD_REASON"),
     # ---- learning/backprop.md ----
+    Allowed("learning/backprop.md", f"\\varepsilon \\approx {EPS64_TEX}", "float64 的机器精度 finfo.eps"),
+    Allowed("learning/backprop.md", f"${WRONG_TEX}$ 以上，甚至接近 1", "nnlearn.check 的经验线 THRESHOLD_REASON"),
+    # 练习 3（ReLU 的折点）：代码里的输入值 near_kink 和对它的算术，不是测量
+    Allowed("learning/backprop.md", "x = 3 \\times 10^{-5}", "练习 3 的输入值"),
+    Allowed("learning/backprop.md", "\\frac{1.3 \\times 10^{-4}}{2 \\times 10^{-4}}", "练习 3：(x + h) / 2h 的算术"),
+    Allowed("learning/backprop.md", "$-10^{-5}$ 那个点", "练习 3 的输入值"),
     # ---- learning/update.md ----
     # ---- solving/spiral.ipynb ----
     # ---- solving/training.ipynb ----
@@ -72,6 +97,7 @@ ALLOWED: list[Allowed] = [
     # ---- speed/speedup.md ----
     # ---- speed/performance.md ----
     # ---- reference/glossary.md ----
+    Allowed("reference/glossary.md", f"写错的通常在 ${WRONG_TEX}$ 以上", "#gradient-check：THRESHOLD_REASON"),
     # ---- reference/errata.md ----
 ]
 
