@@ -92,7 +92,7 @@ def draw_gradcost(ax: Axes, rows: list[dict[str, Any]]) -> None:
     p_max, slow, fast = params[-1], numerical[-1], backprop[-1]
     ax.annotate("", xy=(p_max, fast), xytext=(p_max, slow),
                 arrowprops={"arrowstyle": "<->", "color": "0.4", "shrinkA": 6, "shrinkB": 6})
-    ax.text(p_max * 0.85, float(np.sqrt(slow * fast)), f"相差约\n{slow / fast:,.0f} 倍",
+    ax.text(p_max * 0.85, float(np.sqrt(slow * fast)), f"相差约\n{gradcost_speedup(rows[-1])} 倍",
             ha="right", va="center")
     ax.set_xlabel("参数个数 P")
     ax.set_ylabel("求一次全部梯度的耗时（秒）")
@@ -128,27 +128,130 @@ def gradcost_ratio_figure(data: dict[str, Any]) -> Figure:
     return fig
 
 
+# ---------------------------------------------------------------------------
+# 一次反向 ÷ 一次正向（gradcost.json 的 backward_forward）：表、段落与 site-numbers 的键共用
+# ---------------------------------------------------------------------------
+def gradcost_speedup(row: dict[str, Any]) -> str:
+    """数值梯度 ÷ 反向传播，写成页面上的样子（图的标注、段落与 ``gradcost_speedup`` 键同一写法）。"""
+    return f"{row['ratio']:,.0f}"
+
+
+def ratio_text(value: float) -> str:
+    """一次反向 ÷ 一次正向，保留一位小数（表、段落与键同一写法）。"""
+    return f"{value:.1f}"
+
+
+def backward_forward_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """各规模、各线程数下一次反向 ÷ 一次正向的测量；旧格式的结果文件说清楚怎样重测。"""
+    rows = data.get("backward_forward")
+    if not rows:
+        raise ValueError(f"{GRADCOST.name} 缺少 backward_forward（各规模的反向 ÷ 正向）：请重新运行 "
+                         f"{REPRODUCE['gradcost.json']}")
+    return rows
+
+
+def backward_forward(data: dict[str, Any], label: str | None = None, *, threads: int = 1,
+                     input_grad: bool = False) -> dict[str, Any]:
+    """一行测量：``label`` 为 None 时取最大的规模；默认 1 线程、第一层不算 dx（TwoLayerNet 本来的样子）。"""
+    rows = backward_forward_rows(data)
+    if label is None:
+        label = max(rows, key=lambda r: r["forward_macs"])["label"]
+    for r in rows:
+        if r["label"] == label and r["threads"] == threads and r["input_grad"] == input_grad:
+            return r
+    raise KeyError(f"{GRADCOST.name} 里没有 {label}、{threads} 线程、input_grad={input_grad} 的测量")
+
+
+def backward_forward_book(data: dict[str, Any]) -> dict[str, Any]:
+    """最小的规模（书中的 30×2-10-3），1 线程，TwoLayerNet 本来的样子。"""
+    rows = backward_forward_rows(data)
+    return backward_forward(data, min(rows, key=lambda r: r["forward_macs"])["label"])
+
+
+def backward_forward_range(data: dict[str, Any]) -> tuple[float, float]:
+    """测过的全部规模、线程数、第一层算与不算 dx，反向 ÷ 正向的最小与最大值。"""
+    ratios = [r["backward_over_forward"] for r in backward_forward_rows(data)]
+    return min(ratios), max(ratios)
+
+
+def _labels(rows: list[dict[str, Any]]) -> list[str]:
+    """规模按乘加次数从小到大，各出现一次。"""
+    ordered = sorted(rows, key=lambda r: r["forward_macs"])
+    return list(dict.fromkeys(r["label"] for r in ordered))
+
+
+def backward_forward_table(data: dict[str, Any]) -> str:
+    """表：每个规模一行，1/2 线程、第一层算与不算 dx 的反向 ÷ 正向，以及按乘加次数预计的比值。"""
+    rows = backward_forward_rows(data)
+    threads = sorted({r["threads"] for r in rows})
+    head = "| 规模<br>N×D-H-C |"
+    rule = "|---|"
+    for dx in (False, True):
+        for n in threads:
+            head += f" {'第一层也算 dx' if dx else 'TwoLayerNet'}<br>{n} 线程 |"
+            rule += "---:|"
+    head += " 按乘加次数<br>预计 |"
+    rule += "---:|"
+    lines = [head, rule]
+    for label in _labels(rows):
+        cells = [ratio_text(backward_forward(data, label, threads=n, input_grad=dx)
+                            ["backward_over_forward"]) for dx in (False, True) for n in threads]
+        plain = backward_forward(data, label, threads=threads[0])
+        with_dx = backward_forward(data, label, threads=threads[0], input_grad=True)
+        predicted = f"{ratio_text(plain['macs_ratio'])} / {ratio_text(with_dx['macs_ratio'])}"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {predicted} |")
+    return "\n".join(lines)
+
+
+def _per_forward_words(row: dict[str, Any]) -> str:
+    """数值梯度里平均每次正向，与单独计时的一次正向比：多还是相当，由数据决定。"""
+    per, alone = row["numerical_per_forward_s"], row["forward_s"]
+    if per > 1.15 * alone:
+        return (f"平均每次 {micro(per)}，比单独计时的一次正向（{micro(alone)}）多，"
+                "多出的是逐个坐标改动、还原参数的开销")
+    if per * 1.15 >= alone:
+        return f"平均每次 {micro(per)}，和单独计时的一次正向（{micro(alone)}）相当"
+    return f"平均每次 {micro(per)}，单独计时的一次正向是 {micro(alone)}"
+
+
 def backprop_cost_markdown(path: Path = GRADCOST) -> str:
-    """一段话：实测的“一次反向 ≈ 几次正向”，以及数值梯度慢多少倍（页面用 --8<-- 引入）。"""
+    """几页共用的一段话：数值梯度比反向传播慢多少、为什么；一次反向相当于几次正向（--8<-- 引入）。
+
+    数字与 ``site-numbers.py`` 的 ``gradcost_*`` 键出自同一份文件、同一组函数。
+    """
     if not path.is_file():
         return missing(path)
     data = load_results(path)
-    rows = [r for r in data["scaling"] if "backward_over_forward" in r]
-    if not rows:
-        raise ValueError(f"{path} 缺少 backward_over_forward：请重新运行 "
-                         f"{REPRODUCE['gradcost.json']}")
-    ratios = [r["backward_over_forward"] for r in rows]
-    lo, hi = min(ratios), max(ratios)
     last = data["scaling"][-1]
-    big = data.get("big") or {}
-    text = (f"在本站的实测里（`TwoLayerNet(2, H, 3)`，批大小 {data.get('batch')}，"
-            f"H 从 {rows[0]['hidden']} 到 {rows[-1]['hidden']}），一次反向传播的耗时是一次"
-            f"正向传播的 {lo:.1f}–{hi:.1f} 倍")
-    if "backward_over_forward" in big:
-        text += (f"；在更大的 {big['network']} 网络（批 {big['batch']}）上是 "
-                 f"{big['backward_over_forward']:.1f} 倍")
-    text += (f"。也就是说，正向加反向、求出全部梯度，一共约是算一次损失的 {1 + lo:.1f}–{1 + hi:.1f} 倍；"
-             f"而数值梯度要做 2P 次"
-             f"正向传播，H = {last['hidden']}（P = {last['params']}）时比反向传播慢约 "
-             f"{last['ratio']:,.0f} 倍。")
-    return text + f"（{machine_markdown(data, REPRODUCE['gradcost.json'])}）\n"
+    if "numerical_per_forward_s" not in last:
+        raise ValueError(f"{path} 缺少 numerical_per_forward_s：请重新运行 "
+                         f"{REPRODUCE['gradcost.json']}")
+    book, large = backward_forward_book(data), backward_forward(data)
+    lo, hi = backward_forward_range(data)
+    p = last["params"]
+    first = (f"在本站的实测里，`TwoLayerNet(2, {last['hidden']}, 3)`（P = {p:,} 个参数，"
+             f"批大小 {data.get('batch')}）用数值梯度求一次全部梯度要 {micro(last['numerical_s'])}。"
+             f"它做了 2P = {2 * p:,} 次正向，{_per_forward_words(last)}。"
+             f"反向传播求出同样的梯度，一次正向加一次反向只要 {micro(last['backprop_s'])}，"
+             f"前者是后者的 {gradcost_speedup(last)} 倍。")
+    second = (f"一次反向本身相当于几次正向，要看网络多大：书中的 {book['label']} 上只要 "
+              f"{ratio_text(book['backward_over_forward'])} 次（时间主要花在每次调用的 Python 开销上），"
+              f"{large['label']} 上是 {ratio_text(large['backward_over_forward'])} 次"
+              f"（时间花在矩阵乘法上）；测过的规模和线程数里，从 {ratio_text(lo)} 到 {ratio_text(hi)} 次"
+              f"（各规模的表与原因见[反向传播有多贵](../learning/backprop.md#backward-cost)）。")
+    return (first + "\n\n" + second + "\n\n"
+            + f"（{machine_markdown(data, REPRODUCE['gradcost.json'])}）\n")
+
+
+def backprop_cost_table_markdown(path: Path = GRADCOST) -> str:
+    """反向传播页的表：各规模、各线程数的“一次反向 ÷ 一次正向”，以及机器与复现命令。"""
+    if not path.is_file():
+        return missing(path)
+    data = load_results(path)
+    load = data.get("loadavg_start") or [None]
+    busy = "" if load[0] is None else (
+        f"开始测量时机器的 1 分钟平均负载是 {load[0]:.1f}（{data['machine'].get('cpu_count', '?')} 个核）；"
+        "有别的进程在跑时，2 线程的数字最容易偏离。")
+    return (backward_forward_table(data) + "\n\n"
+            + "表中是一次 `backward` 与一次 `forward` 的耗时之比（正向与反向轮流计时，各取最小值）。"
+            + busy + machine_markdown(data, REPRODUCE["gradcost.json"]) + "\n")

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 from figure_kit.graphs import softmax_with_loss_graph
-from figure_kit.results import GRADCOST, backprop_cost_markdown, gradcost_figure, load_results
+from figure_kit.results import (
+    GRADCOST,
+    backprop_cost_markdown,
+    backprop_cost_table_markdown,
+    gradcost_figure,
+    load_results,
+)
 from matplotlib.figure import Figure
 
 from nnlearn.layers import MatMul, Sigmoid
@@ -100,8 +106,10 @@ FIGURES = {
     "backprop-softmax-with-loss.png": softmax_with_loss_graph,
     "backprop-cost.png": lambda: gradcost_figure(load_results(GRADCOST)),
 }
-# 一段话写出实测的“一次反向 ≈ 几次正向”：链式法则页、本页与性能页都引入它
-SNIPPETS = {"backprop-cost.md": backprop_cost_markdown}
+# 两段话：数值梯度慢多少、一次反向 ≈ 几次正向（链式法则页、本页与性能页都引入它）；
+# 以及各规模、各线程数的“反向 ÷ 正向”表（本页“反向传播有多贵”一节）
+SNIPPETS = {"backprop-cost.md": backprop_cost_markdown,
+            "backprop-cost-table.md": backprop_cost_table_markdown}
 
 
 # ---------------------------------------------------------------------------
