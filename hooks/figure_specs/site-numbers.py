@@ -14,7 +14,16 @@ import functools
 import math
 from typing import Any
 
-from figure_kit.results import GRADCOST, RESULTS, load_results
+from figure_kit.results import (
+    GRADCOST,
+    RESULTS,
+    backward_forward,
+    backward_forward_book,
+    backward_forward_range,
+    gradcost_speedup,
+    load_results,
+    ratio_text,
+)
 
 STEP = RESULTS / "step.json"
 
@@ -65,10 +74,22 @@ def tex_power(value: float) -> str:
 
 
 NUMBERS = {
-    # 数值梯度比反向传播慢多少倍：gradcost.json 里最大的那个网络
-    "gradcost_speedup": lambda: f"{_gradcost()['scaling'][-1]['ratio']:,.0f}",
+    # ---- 求梯度的代价（gradcost.json；与 generated/backprop-cost.md 同一组函数）----
+    # 数值梯度比反向传播慢多少倍：scaling 里最大的 TwoLayerNet(2, H, 3)，P 个参数
+    "gradcost_speedup": lambda: gradcost_speedup(_gradcost()["scaling"][-1]),
     "gradcost_params": lambda: f"{_gradcost()['scaling'][-1]['params']:,}",
     "gradcost_hidden": lambda: f"{_gradcost()['scaling'][-1]['hidden']}",
+    # 一次反向 ÷ 一次正向（backward_forward，1 线程）：书中的小网络、最大的网络（TwoLayerNet
+    # 本来的样子，第一层不算 dx）、最大的网络且第一层也算 dx，以及测过的全部组合的最小与最大值
+    "gradcost_bwd_fwd_book": lambda: ratio_text(
+        backward_forward_book(_gradcost())["backward_over_forward"]),
+    "gradcost_bwd_fwd_large": lambda: ratio_text(
+        backward_forward(_gradcost())["backward_over_forward"]),
+    "gradcost_bwd_fwd_large_dx": lambda: ratio_text(
+        backward_forward(_gradcost(), input_grad=True)["backward_over_forward"]),
+    "gradcost_large_net": lambda: backward_forward(_gradcost())["label"],
+    "gradcost_bwd_fwd_min": lambda: ratio_text(backward_forward_range(_gradcost())[0]),
+    "gradcost_bwd_fwd_max": lambda: ratio_text(backward_forward_range(_gradcost())[1]),
     # 书中规模（30×2-10-3）一步训练的中位耗时，微秒
     "step_small_us": lambda: f"{_step_small()['median_s']['nnlearn'] * 1e6:.0f}",
     # 书中设置训练 300 轮后训练集上的准确率

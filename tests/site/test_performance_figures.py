@@ -30,17 +30,36 @@ def _step_data(with_torch: bool = True) -> dict:
             else None, "dtype": "float64", "repeats": 21, "results": rows}
 
 
+def _fb_row(label: str, n: int, d: int, h: int, c: int, threads: int, input_grad: bool,
+           ratio: float) -> dict:
+    """``backward_forward`` 的一行（与 benchmarks/bench_gradcheck.py 写出的格式相同）。"""
+    fwd_macs = n * d * h + n * h * c
+    bwd_macs = n * d * h * (2 if input_grad else 1) + 2 * n * h * c
+    return {"label": label, "N": n, "D": d, "H": h, "C": c, "threads": threads,
+            "input_grad": input_grad, "forward_s": 1e-3, "backward_s": ratio * 1e-3,
+            "backward_over_forward": ratio, "forward_macs": fwd_macs, "backward_macs": bwd_macs,
+            "macs_ratio": bwd_macs / fwd_macs}
+
+
 def _gradcost_data() -> dict:
     scaling = [{"hidden": h, "params": 6 * h + 3, "backprop_s": 1e-4 + 1e-7 * h,
-                "numerical_s": 2e-5 * (6 * h + 3)} for h in (1, 10, 100)]
+                "numerical_s": 2e-4 * (6 * h + 3)} for h in (1, 10, 100)]
     for r in scaling:
         r["ratio"] = r["numerical_s"] / r["backprop_s"]
         r.update(forward_s=6e-5, backward_s=3e-5 * (1 + r["hidden"] / 100))
         r["backward_over_forward"] = r["backward_s"] / r["forward_s"]
+        r["numerical_per_forward_s"] = r["numerical_s"] / (2 * r["params"])
+    # 小网络：反向只要正向的 0.4；大网络：第一层不算 dx 时 1.1，算时 1.9（2 线程各加 0.1）
+    fb = [_fb_row(label, *size, threads, dx, base + (0.8 if dx and size[1] > 2 else 0.0)
+                  + 0.1 * (threads - 1))
+          for label, size, base in (("1024×1024-1024-10", (1024, 1024, 1024, 10), 1.1),
+                                    ("30×2-10-3", (30, 2, 10, 3), 0.4))
+          for threads in (1, 2) for dx in (False, True)]
     big = {"network": "784-100-10", "batch": 32, "params": 79510, "max_coords": 200,
            "gradient_check_s": 3.5, "errors": {"W1": 4e-9, "b1": 1e-9}, "forward_s": 3e-4,
            "backprop_s": 5e-4, "numerical_full_estimate_s": 47.7, "backward_over_forward": 0.7}
-    return {"machine": MACHINE, "batch": 30, "scaling": scaling, "big": big}
+    return {"machine": MACHINE, "batch": 30, "scaling": scaling, "backward_forward": fb,
+            "big": big}
 
 
 def _write(tmp_path: Path, name: str, data: dict) -> Path:
@@ -107,23 +126,91 @@ def test_backprop_cost_figure_reads_the_same_file() -> None:
     assert any(f"{data['scaling'][-1]['ratio']:,.0f} 倍" in t.get_text() for t in ax.texts)
 
 
-def test_backprop_cost_paragraph_states_the_measured_ratio(tmp_path: Path) -> None:
+def test_backprop_cost_paragraph_states_what_was_measured(tmp_path: Path) -> None:
+    """两段话：数值梯度慢多少（2P 次正向、每次多少、反向传播多少），反向 ÷ 正向随规模变化。"""
     data = _gradcost_data()
     text = results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", data))
-    ratios = [r["backward_over_forward"] for r in data["scaling"]]
-    assert f"{min(ratios):.1f}–{max(ratios):.1f} 倍" in text
-    assert "784-100-10" in text and "0.7 倍" in text
+    last = data["scaling"][-1]
+    assert "TwoLayerNet(2, 100, 3)`（P = 603 个参数" in text
+    assert "2P = 1,206 次正向" in text
+    assert f"前者是后者的 {last['ratio']:,.0f} 倍" in text
+    assert results.micro(last["numerical_per_forward_s"]) in text
+    # 小网络 0.4、最大的网络（1 线程、第一层不算 dx）1.1、全部组合 0.4 到 2.0
+    assert "书中的 30×2-10-3 上只要 0.4 次" in text
+    assert "1024×1024-1024-10 上是 1.1 次" in text
+    assert "从 0.4 到 2.0 次" in text
+    assert "](../learning/backprop.md#backward-cost)" in text
     assert "`bash benchmarks/run.sh gradcheck`" in text
-    old = {**data, "scaling": [{k: v for k, v in r.items() if k != "backward_over_forward"}
-                               for r in data["scaling"]]}
-    with pytest.raises(ValueError, match="backward_over_forward"):
-        results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", old))
     assert "还没有这项基准的结果" in results.backprop_cost_markdown(tmp_path / "missing.json")
 
 
-def test_committed_gradcost_results_have_the_backward_ratio() -> None:
+def test_backprop_cost_paragraph_explains_overhead_only_when_the_data_shows_it(
+        tmp_path: Path) -> None:
+    """数值梯度里每次正向比单独的一次正向慢，才说“多出的是……开销”。"""
+    data = _gradcost_data()
+    slower = results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", data))
+    assert "多出的是逐个坐标改动、还原参数的开销" in slower
+    data["scaling"][-1]["numerical_per_forward_s"] = data["scaling"][-1]["forward_s"]
+    same = results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", data))
+    assert "多出的是" not in same and "相当" in same
+
+
+def test_old_gradcost_results_name_the_command(tmp_path: Path) -> None:
+    data = _gradcost_data()
+    del data["backward_forward"]
+    with pytest.raises(ValueError, match=r"backward_forward.*benchmarks/run\.sh gradcheck"):
+        results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", data))
+    data = _gradcost_data()
+    del data["scaling"][-1]["numerical_per_forward_s"]
+    with pytest.raises(ValueError, match="numerical_per_forward_s"):
+        results.backprop_cost_markdown(_write(tmp_path, "gradcost.json", data))
+
+
+def test_backward_forward_table_has_one_row_per_size() -> None:
+    table = results.backward_forward_table(_gradcost_data())
+    lines = table.splitlines()
+    assert lines[0].count("线程") == 4 and "按乘加次数" in lines[0]
+    # 按乘加次数从小到大；预计的比值：小网络 (600+1800)/(600+900) = 1.6，算 dx 时 2.0
+    assert lines[2] == "| 30×2-10-3 | 0.4 | 0.5 | 0.4 | 0.5 | 1.6 / 2.0 |"
+    assert lines[3] == "| 1024×1024-1024-10 | 1.1 | 1.2 | 1.9 | 2.0 | 1.0 / 2.0 |"
+    assert len(lines) == 4
+
+
+def test_backward_forward_lookup_names_what_is_missing() -> None:
+    data = _gradcost_data()
+    assert results.backward_forward(data)["label"] == "1024×1024-1024-10"
+    assert results.backward_forward_book(data)["label"] == "30×2-10-3"
+    assert results.backward_forward_range(data) == pytest.approx((0.4, 2.0))
+    with pytest.raises(KeyError, match="3 线程"):
+        results.backward_forward(data, threads=3)
+
+
+def test_committed_gradcost_results() -> None:
+    """提交的结果文件：每个规模都测了 1、2 线程和第一层算与不算 dx；比值合乎物理。"""
     data = results.load_results(results.GRADCOST)
     assert all(0 < r["backward_over_forward"] < 10 for r in data["scaling"])
+    rows = results.backward_forward_rows(data)
+    labels = {r["label"] for r in rows}
+    assert len(rows) == len(labels) * 4
+    largest = results.backward_forward(data)
+    assert largest["macs_ratio"] == pytest.approx(1.0, abs=0.05)
+    # 大网络上时间花在矩阵乘法：让第一层也算 dx，反向明显变贵
+    with_dx = results.backward_forward(data, input_grad=True)
+    assert with_dx["backward_over_forward"] > 1.3 * largest["backward_over_forward"]
+    for r in data["scaling"]:  # 数值梯度的 2P 次正向，每次不比单独的一次正向便宜太多
+        assert r["numerical_per_forward_s"] > 0.5 * r["forward_s"]
+
+
+def test_site_numbers_quote_the_generated_paragraph() -> None:
+    """页面上的 {{ n.gradcost_* }} 与几页共用的那段话出自同一份文件，数字一致。"""
+    numbers = load_spec("site-numbers").NUMBERS
+    text = results.backprop_cost_markdown()
+    for key in ("gradcost_speedup", "gradcost_bwd_fwd_book", "gradcost_bwd_fwd_large",
+                "gradcost_bwd_fwd_min", "gradcost_bwd_fwd_max", "gradcost_large_net"):
+        assert numbers[key]() in text, key
+    assert f"P = {numbers['gradcost_params']()} 个参数" in text
+    table = results.backward_forward_table(results.load_results(results.GRADCOST))
+    assert numbers["gradcost_bwd_fwd_large_dx"]() in table
 
 
 def test_sections_show_machine_date_and_command(tmp_path: Path) -> None:
