@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from page_prose import markdown_prose, nav_pages, prose
 
@@ -56,11 +57,26 @@ def _tex_power(value: float) -> str:
 # 代码里的常数：写成 10^{-4} 的地方与 DEFAULT_H 相同（测试在导入时核对）。
 H_TEX, THRESHOLD_TEX = _tex_power(DEFAULT_H), _tex_power(PASS_THRESHOLD)
 
+
+def _tex_scientific(value: float) -> str:
+    """浮点格式的常数写成页面上的样子：``1.8e+308`` → ``1.8 \\times 10^{308}``（由 NumPy 算出，不手抄）。"""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+# float64 的最大有限值、相邻两数的相对间隔，float32 能表示的最小正数：浮点格式本身的常数
+F64_MAX_TEX = _tex_scientific(float(np.finfo(np.float64).max))
+F64_EPS_TEX = _tex_scientific(float(np.finfo(np.float64).eps))
+F32_TINY_TEX = _tex_scientific(float(np.finfo(np.float32).smallest_subnormal))
+
 ALLOWED: list[Allowed] = [
     # ---- 每一页：nnlearn.gradient 的两个常数（不是测量值；代码改了，上面的 _tex_power 先失败）----
     Allowed("*", f"h = {H_TEX}", "默认步长 nnlearn.gradient.DEFAULT_H"),
     Allowed("*", f"通过线 ${THRESHOLD_TEX}$", "nnlearn.gradient.PASS_THRESHOLD"),
     # ---- learning/loss.md ----
+    Allowed("learning/loss.md", F64_MAX_TEX, "float64 的最大有限值 np.finfo(np.float64).max（浮点格式的常数）"),
+    Allowed("learning/loss.md", "10^{-7}",
+            "书中代码的常数：DLFS2 common/functions.py 的 cross_entropy_error 在 log 里加 1e-7"),
     # ---- learning/derivative.md ----
     # ---- learning/chain-rule.md ----
     # ---- learning/graph.md ----
