@@ -80,7 +80,8 @@ ALLOWED: list[Allowed] = [
     # ---- learning/derivative.md ----
     Allowed("learning/derivative.md", "10^{-50}", "例子故意选的荒谬步长（输入，不是测量）"),
     Allowed("learning/derivative.md", "h = 10^{-6}", "与默认步长对比的候选步长（输入，不是测量）"),
-    Allowed("learning/derivative.md", F64_EPS_TEX, "float64 相邻两数的相对间隔 np.finfo(np.float64).eps（浮点格式的常数）"),
+    Allowed("learning/derivative.md", F64_EPS_TEX,
+            "float64 相邻两数的相对间隔 np.finfo(np.float64).eps（浮点格式的常数）"),
     Allowed("learning/derivative.md", F32_TINY_TEX,
             "float32 能表示的最小正数 np.finfo(np.float32).smallest_subnormal（浮点格式的常数）"),
     # ---- learning/chain-rule.md ----
