@@ -28,6 +28,8 @@ export PYTHONPATH="$root/src${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 MPLBACKEND=Agg
 # 与 benchmarks/run.sh 相同：这两个变量会让新版 NumPy 的 OpenBLAS 选慢内核
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+# float32 的矩阵乘法两边都按默认的完整精度算（不用 TF32），比较才公平；实际的设置记在 gpu.json 里
+unset CUPY_TF32 TORCH_ALLOW_TF32_CUBLAS_OVERRIDE
 start=$SECONDS
 : >"$OUT/session.log"
 
@@ -44,10 +46,15 @@ limited() {
     log "时间预算用完，不运行：$*"
     return 124
   fi
+  local run=(timeout -k 15 "$cap")
+  if ! command -v timeout >/dev/null; then
+    log "注意：没有 timeout 命令，这一步没有时间上限"
+    run=()
+  fi
   if [ "$(type -t "$1")" = function ]; then  # timeout 只能运行程序：脚本里的函数交给一个子 bash
-    timeout -k 15 "$cap" bash -c '"$@"' _ "$@"
+    "${run[@]}" bash -c '"$@"' _ "$@"
   else
-    timeout -k 15 "$cap" "$@"
+    "${run[@]}" "$@"
   fi
 }
 
@@ -136,7 +143,7 @@ bench_cap=330
 [ "$(left)" -lt "$((bench_cap + 15))" ] && bench_cap=$(($(left) - 15))
 step "GPU 基准" "$bench_cap" "$OUT/bench.log" \
   "$python" benchmarks/bench_gpu.py --out "$OUT/gpu.json" --budget-s "$((bench_cap > 100 ? bench_cap - 70 : 30))" \
-  "${bench_extra[@]}"
+  ${bench_extra[@]+"${bench_extra[@]}"}
 bench_rc=$?
 
 relaxed_rc=""
