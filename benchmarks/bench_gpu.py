@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 import traceback
@@ -246,6 +247,8 @@ class Bench:
                 row = self.row(size, dtype, peak, with_cpu=with_cpu)
             except Exception as err:
                 self.error(label, err)
+                gc.collect()  # 出错（比如显存不够）时留下的数组也还回去，免得连累下一个规模
+                self.dev.free()
                 continue
             rows.append(row)
             print_row(row, self.dev.tag)
@@ -296,22 +299,33 @@ def spiral(dev: Device, *, epochs: int) -> dict[str, Any]:
     if dev.tag != "cpu":
         plan.append(("float64", "cpu"))
     runs: dict[str, dict[str, Any]] = {}
-    for dtype, where in plan:
-        config = TrainConfig(epochs=epochs, dtype=dtype)
+
+    def prepared(config: TrainConfig, device_name: str) -> tuple[Any, Any, Any]:
         trainer = build(config, x, t)  # SGD 没有状态：先建优化器、再搬模型也不要紧
-        device_name = "gpu" if where == "gpu" else "cpu"
         model_to_device(trainer.model, device_name)
-        xd, td = to_device(x, device_name), to_device(t, device_name)
+        return trainer, to_device(x, device_name), to_device(t, device_name)
+
+    def fit(trainer: Any, config: TrainConfig, xd: Any, td: Any) -> None:
+        trainer.fit(xd, td, max_epoch=config.epochs, batch_size=config.batch_size,
+                    eval_interval=max(len(x) // config.batch_size, 1), verbose=False)
+
+    for dtype, where in plan:
+        device_name = "gpu" if where == "gpu" else "cpu"
+        warm = TrainConfig(epochs=1, dtype=dtype)  # 预热一轮：GPU 内核的编译、载入不算进训练时间
+        warm_trainer, warm_x, warm_t = prepared(warm, device_name)
+        fit(warm_trainer, warm, warm_x, warm_t)
+        config = TrainConfig(epochs=epochs, dtype=dtype)
+        trainer, xd, td = prepared(config, device_name)
         run: dict[str, Any] = {}
+        dev.sync()
         start = time.perf_counter()
         try:
-            trainer.fit(xd, td, max_epoch=config.epochs, batch_size=config.batch_size,
-                        eval_interval=max(len(x) // config.batch_size, 1), verbose=False)
+            fit(trainer, config, xd, td)
+            dev.sync()
+            run["seconds"] = time.perf_counter() - start
             run["accuracy"] = float(trainer.model.accuracy(xd, td))
         except TrainingDivergedError as err:
             run["error"] = str(err)
-        dev.sync()
-        run["seconds"] = time.perf_counter() - start
         run["loss_list"] = trainer.loss_list
         if trainer.loss_list:
             run["final_loss"] = trainer.loss_list[-1]
