@@ -26,6 +26,7 @@ import pytest
 from page_prose import markdown_prose, nav_pages, prose
 
 from nnlearn.gradient import DEFAULT_H, PASS_THRESHOLD
+from nnlearn.optim import EPS
 
 NUM = r"(?<![\w.])[-−+]?\d[\d,]*(?:\.\d+)?"
 CN = r"[一二两三四五六七八九十百千万几数上]+"
@@ -56,6 +57,7 @@ def _tex_power(value: float) -> str:
 
 # 代码里的常数：写成 10^{-4} 的地方与 DEFAULT_H 相同（测试在导入时核对）。
 H_TEX, THRESHOLD_TEX = _tex_power(DEFAULT_H), _tex_power(PASS_THRESHOLD)
+EPS_TEX = _tex_power(EPS)  # 自适应优化器分母里的小常数 nnlearn.optim.EPS
 
 
 def _tex_scientific(value: float) -> str:
@@ -88,8 +90,13 @@ ALLOWED: list[Allowed] = [
     # ---- learning/graph.md ----
     # ---- learning/backprop.md ----
     # ---- learning/update.md ----
+    Allowed("learning/update.md", f"\\varepsilon = {EPS_TEX}", "nnlearn.optim.EPS（与书的 common/optimizer.py 相同）"),
+    Allowed("learning/update.md", "约 97%", "书中公布的数字：书中设置的训练准确率约 97 %（shared/seed/README.md）"),
+    Allowed("learning/update.md", "经验值是 $10^{-3}$", "CS231n 课程笔记给的经验值，不是本站的测量"),
+    Allowed("learning/update.md", "经验值 $10^{-3}$", "同上：CS231n 的经验值"),
     # ---- solving/spiral.ipynb ----
     # ---- solving/training.ipynb ----
+    Allowed("solving/training.ipynb", "书中报告的约 97 %", "书中公布的数字（shared/seed/README.md）"),
     # ---- solving/playground.md ----
     # ---- speed/speedup.md ----
     # ---- speed/performance.md ----
