@@ -101,8 +101,6 @@ ALLOWED: list[Allowed] = [
     # ---- speed/speedup.md ----
     # ---- speed/performance.md ----
     # ---- reference/glossary.md ----
-    Allowed("reference/glossary.md", "多出的 2 倍",
-            "数学事实：He 初始化的方差 2/n 是 Xavier 的 1/n 的 2 倍"),
     # ---- reference/errata.md ----
     # 书中代码的常数：DLFS2 common/functions.py 的 cross_entropy_error 在 log 里加 1e-7（不是测量值）
     Allowed("reference/errata.md", "加 1e-7", "书中代码 cross_entropy_error 的常数 1e-7"),
