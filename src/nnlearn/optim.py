@@ -98,6 +98,11 @@ class Optimizer:
                 raise TypeError(
                     f"第 {i} 个参数的 dtype 是 {p.dtype}，应为浮点数组（就地更新整数数组会截断）"
                 )
+            if not getattr(p.flags, "writeable", True):  # CuPy 数组没有这个标志
+                raise ValueError(
+                    f"第 {i} 个参数（形状 {p.shape}）是只读数组（flags.writeable 为 False）：update 要就地修改它。"
+                    "请传可写的数组，例如 W = W.copy()"
+                )
             if np.dtype(g.dtype).kind not in "fiu":
                 raise TypeError(f"第 {i} 个梯度的 dtype 是 {g.dtype}，应是实数（整数或浮点）数组")
             if p.shape != g.shape:

@@ -298,19 +298,19 @@ def summary(results: list[Result], seconds: float) -> str:
     mutants = [r for r in results if r.kind != "正确"]
     right = [r for r in results if r.kind == "正确"]
     lines = [f"{len(mutants)} 个变体、{len(dict.fromkeys(r.kind for r in mutants))} 类错误；"
-             f"{len(right)} 次检查正确的实现；共 {seconds:.1f} 秒", "", "错误类别                          抓住"]
+             f"{len(right)} 次检查正确的实现；共 {seconds:.1f} 秒", "", f"{_pad('错误类别', 34)}抓住"]
     for kind in dict.fromkeys(r.kind for r in mutants):
         group = [r for r in mutants if r.kind == kind]
         caught = sum(r.flagged for r in group)
         lines.append(f"  {_pad(kind, 32)}{caught}/{len(group)}（{caught / len(group):.0%}）")
-    lines += ["", "部件              误报（正确的实现被判为有问题）  抓住的变体"]
+    lines += ["", f"{_pad('部件', 18)}{_pad('误报（正确的实现被判为有问题）', 34)}抓住的变体"]
     for name in dict.fromkeys(r.component for r in results):
         ok_group = [r for r in right if r.component == name]
         bad_group = [r for r in mutants if r.component == name]
         alarms = sum(r.report.verdict != "全部通过" for r in ok_group)
         caught = sum(r.flagged for r in bad_group)
-        lines.append(f"  {_pad(name, 18)}{alarms}/{len(ok_group)}（{alarms / len(ok_group):.0%}）"
-                     f"{'':20}{caught}/{len(bad_group)}")
+        rate = f"{alarms}/{len(ok_group)}（{alarms / len(ok_group):.0%}）"
+        lines.append(f"  {_pad(name, 16)}{_pad(rate, 34)}{caught}/{len(bad_group)}")
     killed = sum(r.flagged for r in mutants)
     alarms = sum(r.report.verdict != "全部通过" for r in right)
     lines += ["", f"合计：抓住 {killed}/{len(mutants)}（{killed / len(mutants):.0%}），"

@@ -193,7 +193,8 @@ def test_a_layer_used_before_the_check_leaves_that_item_unchecked_instead_of_fai
     report = check_layer(layer, X)
     assert report.ok  # 梯度确认查过、通过；没查的一项不算失败……
     assert "[未检查] 未 forward 先 backward：检查前已经调用过 forward" in str(report)
-    assert report.unchecked == [("未 forward 先 backward", "检查前已经调用过 forward，无法判断（传一个新建的层可以查这一项）")]
+    assert report.unchecked == [
+        ("未 forward 先 backward", "检查前已经调用过 forward，无法判断（传一个新建的层可以查这一项）")]
     assert report.verdict.startswith("没有发现问题，但有 1 项未检查（未 forward 先 backward）")  # ……但不说“全部通过”
 
 

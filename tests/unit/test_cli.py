@@ -86,7 +86,7 @@ def test_gradcheck_reports_failure(monkeypatch, capsys):
         (["train", "--lr", "abc"], "参数 --lr：应是数字，收到 'abc'"),
         (["train", "--epochs", "0"], "--epochs"),
         (["train", "--hidden-size", "2.5"], "参数 --hidden-size：应是整数，收到 '2.5'"),
-        (["train", "--optimizer", "sgdd"], "参数 --optimizer：应是 sgd、momentum、adagrad、rmsprop、adam 之一"),
+        (["train", "--optimizer", "sgdd"], "参数 --optimizer：应是 sgd、momentum、nesterov、adagrad、rmsprop、adam 之一"),
         (["train", "--seed", "-1"], "参数 --seed：应是不小于 0 的整数，收到 -1"),
         (["gradcheck", "--seed", "-1"], "参数 --seed：应是不小于 0 的整数，收到 -1"),
         (["train", "--weight-scale", "big"], "参数 --weight-scale：应是正数或 xavier、he"),

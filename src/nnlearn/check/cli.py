@@ -60,8 +60,8 @@ def run_cli(target: str, *, out: TextIO | None = None, err: TextIO | None = None
     phase = {"code": UNUSABLE}
 
     def stuck(what: str, limit: float) -> None:
-        print(f"错误：{what} 运行超过 {limit:g} 秒，卡在无法中断的地方（例如 time.sleep，或一次很大的 NumPy 运算），"
-              "检查中止", file=err, flush=True)
+        print(f"错误：{what} 运行超过 {limit:g} 秒，停不下来（卡在 time.sleep 或一次很大的 NumPy 运算里，"
+              "或者 except: 拦下了中断），检查中止", file=err, flush=True)
         out.flush()
         os._exit(phase["code"])
 

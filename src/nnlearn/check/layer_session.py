@@ -104,6 +104,20 @@ class LayerSession:
         return found
 
 
+def random_douts(out: Any, rng: np.random.Generator) -> tuple[Any, ...]:
+    if np.ndim(out) == 0 and not isinstance(out, tuple | list):
+        return (1.0,)
+    outs = out if isinstance(out, tuple | list) else (out,)
+    return tuple(rng.standard_normal(np.shape(o)) for o in outs)
+
+
+def ones_like(out: Any) -> tuple[Any, ...]:
+    if np.ndim(out) == 0 and not isinstance(out, tuple | list):
+        return (1.0,)
+    outs = out if isinstance(out, tuple | list) else (out,)
+    return tuple(np.ones(np.shape(o)) for o in outs)
+
+
 def differences(expected: dict[str, np.ndarray], got: dict[str, np.ndarray],
                 factor: float = 1.0) -> list[tuple[str, tuple[int, ...], float, float]]:
     """``got`` 与 ``factor * expected`` 不同的数组：名字、差得最多的坐标、两边的值。"""

@@ -198,7 +198,7 @@ def _matches_variant(s: OptimizerSession) -> bool:
     """参照是 Nesterov，读者的轨迹与书中写法的轨迹一致。"""
     if type(s.ref).__name__ != "Nesterov":
         return False
-    variant = s.run(_BookNesterov(s.ref.lr, s.ref.momentum), "书中写法的 update")
+    variant = s.run(_BookNesterov(s.ref.lr, s.ref.momentum), "书中写法的")
     pairs = zip(s.trace.after, variant.after, strict=True)
     return all(np.allclose(a, b, rtol=1e-9, atol=0.0) for mine, book in pairs for a, b in zip(mine, book, strict=True))
 

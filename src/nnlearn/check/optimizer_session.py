@@ -81,13 +81,13 @@ class OptimizerSession:
     @property
     def trace(self) -> Trace:
         if self._trace is None:
-            self._trace = self.run(self.opt, "update")
+            self._trace = self.run(self.opt)
         return self._trace
 
     @property
     def ref_trace(self) -> Trace:
         if self._ref_trace is None:
-            self._ref_trace = self.run(self.ref, "参照的 update")
+            self._ref_trace = self.run(self.ref, "参照的")
         return self._ref_trace
 
     def alone(self, reference: bool, name: str) -> list[np.ndarray]:
@@ -102,7 +102,7 @@ class OptimizerSession:
             after.append(p.copy())
         return after
 
-    def run(self, opt: Any, what: str) -> Trace:
+    def run(self, opt: Any, who: str = "") -> Trace:
         """跑 ``STEPS`` 步；update 出错时 ``LearnerError``（“第 k 步 update”）向上传。"""
         trace = Trace()
         params, grads = self.problem.fresh()
@@ -113,7 +113,7 @@ class OptimizerSession:
                 self.problem.gradients(params, grads)
                 saved = [g.copy() for g in grads]
                 plist, glist = list(params), list(grads)
-                self.guard.call(f"第 {step} 步{what}", opt.update, plist, glist)
+                self.guard.call(f"{who}第 {step} 步 update", opt.update, plist, glist)
                 if trace.rebound is None and [id(p) for p in plist] != ids:
                     trace.rebound = (step, next(i for i, p in enumerate(plist) if id(p) != ids[i]))
                 if trace.grads_changed is None:

@@ -17,7 +17,7 @@ _NUMPY = str(Path(np.__file__).resolve().parent)  # NumPy 内部的栈帧：判�
 
 def number(value: float) -> str:
     """四位有效数字，足够看出两边差多少，又不随机器最后几位的舍入变化。"""
-    return f"{float(value):.4g}"
+    return f"{float(value) + 0.0:.4g}"  # + 0.0：-0 印成 0
 
 
 def shape(a: Any) -> str:
