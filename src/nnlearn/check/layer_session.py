@@ -84,10 +84,12 @@ class LayerSession:
     def loss(self) -> float:
         """数值梯度用的标量：损失层就是 forward 的值，其余是 $\\sum \\text{out} \\odot \\text{dout}$。"""
         out = self.forward(self.layer, self.xs)
+        if isinstance(out, np.ndarray) and len(self.douts) == 1:  # 最常见的情形：一个输出
+            return float(np.vdot(out, self.douts[0])) if out.ndim else float(out)
         if len(self.douts) == 1 and np.ndim(self.douts[0]) == 0:
             return float(out)
         outs = out if isinstance(out, tuple | list) else (out,)
-        return float(sum(np.sum(o * d) for o, d in zip(outs, self.douts, strict=True)))
+        return float(sum(np.vdot(o, d) for o, d in zip(outs, self.douts, strict=True)))
 
     def gradients(self, obj: Any, result: Any) -> dict[str, np.ndarray]:
         """一次 backward 之后的全部梯度（副本）：返回的 ``dx``… 与 ``grads`` 里的 ``dW``…。"""
