@@ -429,3 +429,24 @@ class _NegativeRoot:
         for p, g, h in zip(params, grads, self.h, strict=True):
             h += g  # 漏了平方：h 可能是负数
             p -= self.lr * g / (np.sqrt(h) + 1e-7)
+
+
+class FreesCache(Linear):
+    """backward 之后丢掉中间值（省内存），第二次 backward 有意报错：这是可以的。"""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.x = None
+        return dx
+
+
+def test_a_layer_that_refuses_a_second_backward_on_purpose_passes():
+    report = check_layer(FreesCache(rng.standard_normal((3, 2))), X)
+    assert report.verdict == "全部通过", str(report)
+    assert "[通过] 重复 backward 结果相同：第二次 backward 明确报错（RuntimeError）" in str(report)
+
+
+def test_a_zero_learning_rate_is_not_blamed_on_a_local_variable():
+    report = check_optimizer(Plain(lr=0))
+    assert dict(report.unchecked)["update 就地修改参数"].startswith("lr 是 0，5 步里参数一个都没变")
+    assert not report.problems and not report.ok

@@ -89,3 +89,10 @@ def test_the_package_first_layer_without_dx_is_ok_but_says_what_was_not_checked(
     assert "[未检查] backward 的返回值：input_grad=False：这一层不计算对输入的梯度（只查参数的梯度）" in str(r)
     assert "[通过] 梯度确认：W 的相对误差" in str(r)  # 只写真正比较过的数组
     assert r.verdict.startswith("没有发现问题，但有 1 项未检查（backward 的返回值）")
+
+
+def test_checks_blocked_by_an_unchecked_item_are_counted_too():
+    r = report(("a", unchecked("lr 是 0"), False), blocked=["b", "与参照比较"])
+    assert not r.ok
+    assert r.verdict == "没有发现问题，但有 1 项未检查（a），后面 2 项检查因此没有进行：按该行的说明处理后再查一次"
+    assert report(("梯度确认", passed(), True), blocked=["c"]).verdict == "没有发现问题，但有 1 项检查没有进行"

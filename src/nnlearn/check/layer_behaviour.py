@@ -55,7 +55,13 @@ def repeat_backward(s: LayerSession) -> Outcome:
     runs = [s.gradients(layer, s.backward(layer, s.dout_copies(), "第一次 backward"))]
     spoiled = [(k, v, np.array(getattr(layer, k), copy=True)) for k, v in cached.items()
                if isinstance(getattr(layer, k, None), np.ndarray)]
-    runs.append(s.gradients(layer, s.backward(layer, s.dout_copies(), "第二次 backward")))
+    try:
+        runs.append(s.gradients(layer, s.backward(layer, s.dout_copies(), "第二次 backward")))
+    except LearnerError as error:  # 有的层 backward 之后就丢掉中间值：有意拒绝第二次是可以的
+        if deliberate(error.error):
+            return passed(f"第二次 backward 明确报错（{type(error.error).__name__}），不会悄悄算出错的梯度")
+        return failed(f"同样的 dout 再 backward 一次时出错：{error_text(error.error)}\n"
+                      "第一次 backward 是不是改掉了 forward 存下的中间值？")
     if not runs[0]:
         return unchecked(NOTHING_TO_COMPARE)
     wrong = differences(runs[0], runs[1])

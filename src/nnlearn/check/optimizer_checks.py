@@ -48,6 +48,10 @@ def in_place(s: OptimizerSession) -> Outcome:
                       "模型里的层拿着的还是旧数组，看不到更新；请就地修改，"
                       f"例如 {_fix(s, IN_PLACE_FIX, 'params[i] -= ...')}")
     if not any(s.moved(trace, n) for n in s.names if n != FROZEN):
+        if s.ref is not None and not any(s.moved(s.ref_trace, n) for n in s.names):
+            return unchecked(f"参照在这 {STEPS} 步里也一步没动（例如 lr=0），没法判断参数是否就地更新")
+        if getattr(s.pristine, "lr", None) == 0:
+            return unchecked(f"lr 是 0，{STEPS} 步里参数一个都没变，没法判断是否就地更新；请用正的学习率检查")
         return failed(f"{STEPS} 步 update 之后参数一个都没变（梯度不为 0）：\n"
                       "param = param - ... 这样的写法只让局部变量指向新数组，列表里的数组纹丝不动；"
                       f"请就地修改，例如 {_fix(s, IN_PLACE_FIX, 'param -= ...')}")

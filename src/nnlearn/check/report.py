@@ -105,8 +105,11 @@ class CheckReport:
                 text += f"；另有 {len(skipped)} 项未检查（{'、'.join(skipped)}）"
             return text
         if skipped:
-            return (f"没有发现问题，但有 {len(skipped)} 项未检查（{'、'.join(skipped)}）："
+            after = f"，后面 {len(self.blocked)} 项检查因此没有进行" if self.blocked else ""
+            return (f"没有发现问题，但有 {len(skipped)} 项未检查（{'、'.join(skipped)}）{after}："
                     "按该行的说明处理后再查一次")
+        if self.blocked:  # 挡住后面的通常是一项失败或未检查；万一不是，也不能说“全部通过”
+            return f"没有发现问题，但有 {len(self.blocked)} 项检查没有进行"
         return "全部通过"
 
     def add(self, name: str, outcome: Outcome, *, decisive: bool = False) -> None:
