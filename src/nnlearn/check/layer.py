@@ -51,7 +51,10 @@ def check_layer(layer: Any, *inputs: Any, t: Any = None, seed: int = 0,
     （左右两侧的差分不同），这一项是“未检查”并说明原因。耗时见 ``benchmarks/bench_check.py``。
 
     ``timeout`` 是每一次调用层的方法（forward、backward）的时间上限（秒），``None`` 表示不限；
-    超时的那一项记为失败，写明是哪个方法、停在哪一行，其余检查不再进行。
+    超时的那一项记为失败，写明是哪个方法、停在哪一行，其余检查不再进行。Python 代码里的死循环
+    （包括包在 ``try: ... except Exception:`` 里的）都能这样停下；卡在一次不返回的 C 调用里
+    （如 ``time.sleep(1e6)``）或被裸 ``except:`` 一再拦住的，只能等它自己返回——命令行
+    ``python -m nnlearn check`` 这时直接结束（见 :func:`nnlearn.check.run_cli`）。
 
     用错时直接报错（``TypeError``/``ValueError``）：没有 ``forward``/``backward``、
     输入不是数、损失层缺 ``t``、参数不是可写的 float64 数组。层自己的错误（包括它抛出的异常）

@@ -16,7 +16,7 @@ import numpy as np
 
 from nnlearn.check.guard import Guard
 from nnlearn.check.report import CheckReport
-from nnlearn.check.text import coord, first_change, number, shape
+from nnlearn.check.text import first_change, unchanged_problems
 
 STEPS = 5  # 动量、Adam 的偏差校正在前几步就和错误的写法分开了
 SHAPES = {"W": (3, 4), "b": (4,), "W2": (3, 4), "z": (3, 4)}
@@ -123,14 +123,13 @@ class OptimizerSession:
         return trace
 
     def _grads_changed(self, step: int, saved: list[np.ndarray], grads: list[Any]) -> str | None:
-        for name, before, after in zip(self.names, saved, grads, strict=True):
-            change = first_change(before, after)
-            if change is not None:
-                idx, old, new = change
-                return (f"第 {step} 步 update 就地改动了 {name} 的梯度（形状 {shape(before)}）："
-                        f"{coord('grad', idx)} 原来是 {number(old)}，之后是 {number(new)}\n"
-                        "梯度属于模型，别的代码还可能读它；请只改参数，不要改 grad（例如 param -= self.lr * grad）")
-        return None
+        """与层的“forward 不改动输入”“backward 不改动 dout”是同一个检查、同一种说法。"""
+        arrays = [(f"d{name}", before, after) for name, before, after in zip(self.names, saved, grads, strict=True)]
+        problems = unchanged_problems(f"第 {step} 步 update 就地改动了梯度", arrays)
+        if not problems:
+            return None
+        return (problems[0] + "\n梯度属于模型，别的代码还可能读它；请只改参数，梯度保持原样"
+                "（要用改过的梯度就先算一个新数组，例如 g = grad * self.lr）")
 
     def moved(self, trace: Trace, name: str) -> bool:
         """这个参数在哪一步动过。"""
