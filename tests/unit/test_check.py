@@ -324,7 +324,7 @@ def test_a_model_whose_backward_returns_none_is_checked_on_its_parameters():
     report = check_layer(net, rng.standard_normal((6, 2)), t=np.array([0, 1, 2, 0, 1, 2]))
     assert report.ok, str(report)
     assert set(report.errors) == set(net.param_names)
-    assert "[未检查] backward 的返回值：返回 None：这是由几层组成的模型" in str(report)
+    assert "[未检查] backward 的返回值：返回 None：这是由别的层组成的模型" in str(report)
     assert report.verdict != "全部通过"
 
 

@@ -450,3 +450,24 @@ def test_a_zero_learning_rate_is_not_blamed_on_a_local_variable():
     report = check_optimizer(Plain(lr=0))
     assert dict(report.unchecked)["update 就地修改参数"].startswith("lr 是 0，5 步里参数一个都没变")
     assert not report.problems and not report.ok
+
+
+class Wrapped:
+    """包着一个模型的类（例如加了权重衰减）：backward 和 TwoLayerNet 一样返回 None。"""
+
+    def __init__(self, model):
+        self.model = model
+        self.params, self.grads = model.params, model.grads
+        self.param_names = model.param_names
+
+    def forward(self, x, t):
+        return self.model.forward(x, t)
+
+    def backward(self, dout=1.0):
+        self.model.backward(dout)
+
+
+def test_a_model_wrapping_another_model_may_return_none():
+    report = check_layer(Wrapped(TwoLayerNet(3, 4, 3, seed=0)), X, t=LABELS)
+    assert report.ok, str(report)
+    assert dict(report.unchecked)["backward 的返回值"].startswith("返回 None：这是由别的层组成的模型")

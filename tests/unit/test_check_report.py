@@ -34,7 +34,7 @@ def test_an_unchecked_side_item_keeps_ok_but_not_the_words_all_passed():
     r = report(("a", unchecked("检查前已经用过"), False), ("梯度确认", passed(), True))
     assert r.ok
     assert r.unchecked == [("a", "检查前已经用过")]
-    assert r.verdict == "没有发现问题，但有 1 项未检查（a）：按该行的说明处理后再查一次"
+    assert r.verdict == "没有发现问题，但有 1 项未检查（a）：原因写在该行，能补查的按说明补查"
 
 
 def test_an_unchecked_decisive_item_means_not_ok_even_without_problems():
@@ -94,5 +94,6 @@ def test_the_package_first_layer_without_dx_is_ok_but_says_what_was_not_checked(
 def test_checks_blocked_by_an_unchecked_item_are_counted_too():
     r = report(("a", unchecked("lr 是 0"), False), blocked=["b", "与参照比较"])
     assert not r.ok
-    assert r.verdict == "没有发现问题，但有 1 项未检查（a），后面 2 项检查因此没有进行：按该行的说明处理后再查一次"
+    assert r.verdict == ("没有发现问题，但有 1 项未检查（a），后面 2 项检查因此没有进行："
+                         "原因写在该行，能补查的按说明补查")
     assert report(("梯度确认", passed(), True), blocked=["c"]).verdict == "没有发现问题，但有 1 项检查没有进行"

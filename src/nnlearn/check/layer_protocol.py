@@ -114,7 +114,7 @@ def _returned_gradients(s: LayerSession, result: Any) -> Outcome:
         if getattr(s.layer, "input_grad", True) is False:
             return unchecked("input_grad=False：这一层不计算对输入的梯度（只查参数的梯度）")
         if is_model(s.layer) and s.has_params:
-            return unchecked("返回 None：这是由几层组成的模型，最底层不算输入的梯度；只查参数的梯度")
+            return unchecked("返回 None：这是由别的层组成的模型，最底层不算输入的梯度；只查参数的梯度")
         return failed(f"backward 没有返回 d{s.names[0]}（收到 None）：是不是漏了 return？"
                       "只有直接接在输入数据上的层才可以不返回，这时请给层设 self.input_grad = False")
     grads = list(result) if isinstance(result, tuple | list) else [result]

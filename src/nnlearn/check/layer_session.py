@@ -190,8 +190,15 @@ def looks_used(layer: Any, depth: int = 2) -> bool:
 
 
 def is_model(layer: Any) -> bool:
-    """由几层组成的模型（如 ``TwoLayerNet``）：它的 backward 可以不返回输入的梯度。"""
-    return any(hasattr(layer, attr) for attr in ("layers", "loss_layer"))
+    """由别的层组成的模型（如 ``TwoLayerNet``、包着一个模型的类）：它的 backward 可以不返回输入的梯度。
+
+    看对象的属性（和属性里的列表）中有没有带 forward / backward 的对象。
+    """
+    for value in vars(layer).values() if hasattr(layer, "__dict__") else ():
+        for v in value if isinstance(value, list | tuple) else (value,):
+            if callable(getattr(v, "forward", None)) and callable(getattr(v, "backward", None)):
+                return True
+    return False
 
 
 def _deepcopy(layer: Any) -> tuple[Any, str]:

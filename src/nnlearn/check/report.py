@@ -107,7 +107,7 @@ class CheckReport:
         if skipped:
             after = f"，后面 {len(self.blocked)} 项检查因此没有进行" if self.blocked else ""
             return (f"没有发现问题，但有 {len(skipped)} 项未检查（{'、'.join(skipped)}）{after}："
-                    "按该行的说明处理后再查一次")
+                    "原因写在该行，能补查的按说明补查")
         if self.blocked:  # 挡住后面的通常是一项失败或未检查；万一不是，也不能说“全部通过”
             return f"没有发现问题，但有 {len(self.blocked)} 项检查没有进行"
         return "全部通过"
