@@ -7,6 +7,9 @@
 - ``SNIPPETS``：``{"precision.md": 返回 Markdown 文本的函数}`` → 写到 ``.cache/generated/``，
   页面用 ``--8<-- "generated/precision.md"`` 把它放进正文（``.cache`` 在 snippets 的 base_path 上）。
 
+- ``NUMBERS``：``{"backprop_speedup": 返回 str 的函数}`` → 正文里的 ``{{ n.backprop_speedup }}``
+  （见 ``hooks/site_numbers.py``：一个实测的量一个键，全站共用）；
+
 - ``DEPENDS``：``["docs/learning/*.md"]``（相对仓库根目录的 glob）：这些文件也算进缓存键，
   给读页面内容而不是 import 模块的 spec 用。
 
@@ -40,6 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import site_numbers
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
@@ -83,7 +87,8 @@ class Output:
         return f"{FIGURE_DIR}/{self.name}" if self.kind == "FIGURES" else self.name
 
     def describe(self) -> str:
-        return f"{self.spec.relative_to(ROOT)} 的 {self.kind}[{self.name!r}]"
+        spec = self.spec.relative_to(ROOT) if self.spec.is_relative_to(ROOT) else self.spec
+        return f"{spec} 的 {self.kind}[{self.name!r}]"
 
 
 def _fresh_package() -> None:
@@ -129,7 +134,7 @@ def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
             raise PluginError(f"{path.relative_to(ROOT)} 的 DEPENDS 应是字符串（glob）的列表，"
                               f"收到 {depends!r}")
         _DECLARED[path] = list(depends)
-        for kind in ("FIGURES", "ASSETS", "SNIPPETS"):
+        for kind in ("FIGURES", "ASSETS", "SNIPPETS", "NUMBERS"):
             table = getattr(module, kind, {})
             if not isinstance(table, dict):
                 raise PluginError(f"{path.relative_to(ROOT)} 的 {kind} 应是 dict，"
@@ -138,7 +143,9 @@ def collect_outputs(spec_dir: Path = SPEC_DIR) -> list[Output]:
                 output = Output(path, kind, name, make)
                 if not callable(make):
                     raise PluginError(f"{output.describe()} 应是无参函数，收到 {make!r}")
-                key = ("SNIPPETS" if kind == "SNIPPETS" else "site", output.site_path)
+                if kind == "NUMBERS" and not site_numbers.KEY.match(name):
+                    raise PluginError(f"{output.describe()}：数字的键应是小写标识符（如 backprop_speedup）")
+                key = (kind if kind in ("SNIPPETS", "NUMBERS") else "site", output.site_path)
                 if key in seen:
                     raise PluginError(f"重复的名字 {output.site_path!r}：{seen[key].describe()} "
                                       f"与 {output.describe()}")
@@ -269,6 +276,9 @@ def render(output: Output) -> bytes:
         return palette_png(buffer.getvalue())
     if isinstance(result, str):
         return result.encode("utf-8")
+    if output.kind == "NUMBERS":
+        raise PluginError(f"{output.describe()} 应返回写好格式的 str（如 f\"{{x:.1f}}\"），"
+                          f"收到 {type(result).__name__}")
     if isinstance(result, bytes):
         return result
     raise PluginError(f"{output.describe()} 应返回 str 或 bytes，收到 {type(result).__name__}")
@@ -332,8 +342,9 @@ def on_pre_build(config: MkDocsConfig) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.is_file() or target.read_bytes() != contents[output]:
                 target.write_bytes(contents[output])
+    site_numbers.write({o.name: contents[o].decode("utf-8") for o in outputs if o.kind == "NUMBERS"})
     _SITE_OUTPUTS.clear()
-    _SITE_OUTPUTS.update({o.site_path: contents[o] for o in outputs if o.kind != "SNIPPETS"})
+    _SITE_OUTPUTS.update({o.site_path: contents[o] for o in outputs if o.kind in ("FIGURES", "ASSETS")})
     _SIZES.clear()
     _SIZES.update({path.removeprefix(f"{FIGURE_DIR}/"): css_size(data)
                    for path, data in _SITE_OUTPUTS.items()

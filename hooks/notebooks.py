@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 import markdown_blocks as blocks
 import nbformat
+import site_numbers
 from figures import palette_png
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -160,7 +161,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 and is_chapter(file.src_uri)):
             continue
         try:
-            notebook = markdown_to_notebook(file.content_string, file.src_uri, files)
+            text = site_numbers.render(file.content_string, config)  # 正文里的 {{ n.键 }}
+            notebook = markdown_to_notebook(text, file.src_uri, files)
         except Exception as error:
             raise PluginError(f"把 {file.src_uri} 转成笔记本失败：{error!r}") from error
         stem = posixpath.splitext(posixpath.basename(file.src_uri))[0]
