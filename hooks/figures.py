@@ -87,7 +87,8 @@ class Output:
         return f"{FIGURE_DIR}/{self.name}" if self.kind == "FIGURES" else self.name
 
     def describe(self) -> str:
-        return f"{self.spec.relative_to(ROOT)} 的 {self.kind}[{self.name!r}]"
+        spec = self.spec.relative_to(ROOT) if self.spec.is_relative_to(ROOT) else self.spec
+        return f"{spec} 的 {self.kind}[{self.name!r}]"
 
 
 def _fresh_package() -> None:

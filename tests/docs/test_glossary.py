@@ -145,3 +145,92 @@ def test_an_anchor_link_counts_as_a_mention(pages: dict[str, str]) -> None:
     linked = dict(pages)
     linked[earlier] = pages[earlier] + "\n见[这里](../reference/glossary.md#kink)。\n"
     assert first_page(entry, linked) == earlier
+
+
+# ---------------------------------------------------------------------------
+# 先讲后用：术语在阅读顺序里第一次出现时，要么已经讲过，要么链到术语表
+# ---------------------------------------------------------------------------
+EXPLAINED = re.compile(r"讲解：\s*\[[^\]]*\]\((?P<target>[^)\s]+)\)")
+LINK_TARGETS = re.compile(r"\]\([^)]*\)")
+
+
+def explained_at(entry_id: str) -> tuple[str, str | None]:
+    """条目的“讲解”（页面, 锚点）；没有这一栏时讲解就在“首次出现”那一页。"""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    start = re.search(rf"\{{\s*#{re.escape(entry_id)}\s*\}}", text).end()
+    following = ENTRY.search(text, start)
+    body = text[start: following.start() if following else len(text)]
+    match = EXPLAINED.search(body) or FIRST_SEEN.search(body)
+    if match is None:
+        return "", None
+    target, _, anchor = match["target"].partition("#")
+    page = (GLOSSARY.parent / target).resolve().relative_to(DOCS).as_posix()
+    return page, anchor or None
+
+
+def first_mention(text: str, entry: dict) -> tuple[int, bool] | None:
+    """页面里第一次提到术语的位置，以及那一次是不是指向术语表条目的链接。"""
+    link = re.search(rf"\[[^\]]*\]\([^)]*glossary\.md#{re.escape(entry['id'])}\)", text)
+    # 链接地址里的字不算提到：换成同样长的空白，位置不变
+    masked = LINK_TARGETS.sub(lambda m: "]" + " " * (len(m[0]) - 1), text).lower()
+    word = GENERIC_SUFFIX.sub("", entry["name"]).strip().lower()
+    at = masked.find(word)
+    candidates = [p for p in (at, link.start() if link else -1) if p >= 0]
+    if not candidates:
+        return None
+    first = min(candidates)
+    return first, link is not None and link.start() == first
+
+
+def anchor_position(page: str, anchor: str) -> int:
+    """页面说明文字里某个锚点（标题的 ``{#id}``、或按标题文字生成的 id）所在的位置。"""
+    text = prose(DOCS / page) if page.endswith(".ipynb") else markdown_prose((DOCS / page).read_text("utf-8"))
+    explicit = re.search(rf"\{{\s*:?\s*#{re.escape(anchor)}\b", text)
+    if explicit:
+        return explicit.start()
+    from pymdownx.slugs import slugify
+
+    slug = slugify(case="lower")
+    for heading in re.finditer(r"^#{1,6}\s+(?P<title>.+?)\s*$", text, re.M):
+        if slug(heading["title"], "-") == anchor:
+            return heading.start()
+    raise AssertionError(f"{page} 里找不到锚点 #{anchor}（术语表的“讲解”链接指向它）")
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e["declared"]], ids=lambda e: e["id"])
+def test_first_use_is_explained_or_linked(entry: dict, pages: dict[str, str]) -> None:
+    """术语第一次出现时，要么就在讲解它的地方（或之后），要么是指向术语表的链接。
+
+    读者最常见的卡壳：一个词在讲解之前就被当作已知来用（例如“转置”在讲矩阵乘法的反向之前，
+    “相对误差”在 1.3.4 给出公式之前就出现在练习的报告里）。链到术语表，读者至少能点过去查。
+    """
+    first_page = entry["declared"]
+    page, anchor = explained_at(entry["id"])
+    order = list(pages)
+    assert page in order, f"#{entry['id']} 的讲解指向 {page}，它不是导航里的章节"
+    assert order.index(page) >= order.index(first_page), (
+        f"#{entry['id']}：讲解在 {page}，却写着首次出现在更晚的 {first_page}")
+    found = first_mention(pages[first_page], entry)
+    assert found is not None, f"{first_page} 里找不到术语“{entry['name']}”"
+    position, linked = found
+    if linked:
+        return
+    if page != first_page:
+        pytest.fail(f"术语“{entry['name']}”在 {first_page} 第一次出现，讲解却在后面的 {page}："
+                    f"请把 {first_page} 里第一次出现的地方链到术语表（glossary.md#{entry['id']}），"
+                    "或在那里先解释它")
+    if anchor is not None:
+        start = anchor_position(page, anchor)
+        assert position >= start, (
+            f"术语“{entry['name']}”在 {page} 的讲解（#{anchor}）之前就出现了："
+            f"…{pages[page][max(0, position - 20): position + 20]}…；请在那里链到术语表，或把讲解提前")
+
+
+def test_unlinked_use_before_the_explanation_is_caught(pages: dict[str, str]) -> None:
+    """反证：讲解之前不带链接地用一个词会被发现，带上链接就不会。"""
+    entry = next(e for e in ENTRIES if e["id"] == "mini-batch")
+    plain = "这一批叫小批量。"
+    linked = "这一批叫[小批量](../reference/glossary.md#mini-batch)。"
+    assert first_mention(plain, entry) == (4, False)
+    assert first_mention(linked, entry) == (4, True)
+    assert first_mention("先说[损失](../reference/glossary.md#mini-batch-x)再说小批量", entry)[1] is False
