@@ -5,7 +5,8 @@ r"""下载的笔记本离开站点以后：安装单元、指向托管站点的�
 两个真笔记本的副本）这样处理：
 
 - 第一个单元在 ``import nnlearn`` 失败时，用 ``pip`` 从站点装上生成这些页面的那一版
-  （纯 Python，没有 ``%pip`` 这类魔法命令，粘贴进普通 Python 也能运行）；
+  （纯 Python，没有 ``%pip`` 这类魔法命令，粘贴进普通 Python 也能运行），并在 Jupyter 里打开
+  图的内嵌显示（``nnlearn.plotting`` 的图不经过 pyplot，不打开时单元末尾的 ``fig`` 只显示成一行文字）；
 - 页面链接（``graph.md``、``../reference/glossary.md#sigmoid``、``#summary``）换成托管站点上
   页面的完整地址；
 - API 引用 ``[TwoLayerNet][nnlearn.models.TwoLayerNet]`` 换成 API 参考页上的链接；
@@ -123,7 +124,7 @@ def for_download(markdown: str, src_uri: str, site: HostedSite) -> str:
 
 
 def install_source(site: HostedSite, page_url: str) -> str:
-    """第一个单元：缺少 nnlearn 时从站点安装（已经装好就什么也不做）。"""
+    """第一个单元：缺少 nnlearn 时从站点安装（已经装好就什么也不做）；在 Jupyter 里打开图的内嵌显示。"""
     return (
         f"# 本笔记本来自 nnlearn 站点的页面 {page_url}\n"
         "# 运行前需要 nnlearn：还没有安装时，这个单元从站点装上生成这些页面的那一版\n"
@@ -138,7 +139,18 @@ def install_source(site: HostedSite, page_url: str) -> str:
         f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "{site.wheel_url}"])\n'
         "    importlib.invalidate_caches()  # 让同一个内核里接下来的 import 看到新装的包\n"
         "    import nnlearn\n"
-        'print("nnlearn", nnlearn.__version__)'
+        'print("nnlearn", nnlearn.__version__)\n'
+        "\n"
+        "# 在 Jupyter 里让 nnlearn.plotting 画的图直接显示（等于 %matplotlib inline）；普通 Python 里什么也不做。\n"
+        "shell = None\n"
+        "try:\n"
+        "    from IPython import get_ipython\n"
+        "\n"
+        "    shell = get_ipython()\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "if shell is not None:\n"
+        '    shell.run_line_magic("matplotlib", "inline")'
     )
 
 

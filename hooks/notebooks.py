@@ -138,7 +138,9 @@ def _package_digest() -> str:
 
 # 构建时执行笔记本的内核读这个 IPython 配置：图按 2 倍像素输出（带 1 倍的宽高），
 # 与 hooks/figures.py 画的图一样在高分屏上清楚；笔记本本身不写魔法命令，复制即运行。
-KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"retina"}\n'
+# nnlearn.plotting 的图不经过 pyplot，只有打开内嵌显示（等于 %matplotlib inline），单元末尾的
+# ``fig`` 才显示成图；下载的笔记本由安装单元做同样的事（hooks/hosted.py）。
+KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"retina"}\nc.InteractiveShellApp.matplotlib = "inline"\n'
 
 
 def _kernel_profile() -> None:

@@ -31,7 +31,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import nbformat
 import pytest
 from copy_paste import copy_and_run
-from notebooks import is_chapter  # hooks/notebooks.py：哪些页面转换成笔记本
+from notebooks import figure_description, is_chapter  # hooks/notebooks.py：哪些页面转换成笔记本、图的说明
 from site_browser import ROOT, HostedSite, new_recorded_page
 
 DOCS = ROOT / "docs"
@@ -216,8 +216,13 @@ def test_downloaded_notebook_runs_in_a_fresh_environment(
     monkeypatch.setenv("JUPYTER_PATH", str(notebook_venv.parent / "jupyter"))
     NotebookClient(notebook, timeout=600, kernel_name=KERNEL,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # 画图的单元（开头写着“# 图：”）在读者的 Jupyter 里显示出图，而不是一行 <Figure ...>
+    drawn = [c for c in notebook.cells if c.cell_type == "code" and figure_description(c.source)]
+    blank = [c.source.splitlines()[0] for c in drawn
+             if not any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert blank == [], f"{link} 里这些画图的单元没有显示出图：{blank}"
     printed = "".join(o.get("text", "") for o in notebook.cells[0].outputs)
     where, source = installed_from(notebook_venv)
     assert Path(where).is_relative_to(notebook_venv) and source == served_wheel_url
     assert re.search(r"^nnlearn \d", printed, re.MULTILINE), printed
-    timed(f"全新环境：下载并执行 /{page} 的笔记本", started, capsys)
+    timed(f"全新环境：下载并执行 /{page} 的笔记本（{len(drawn)} 张图）", started, capsys)
