@@ -74,7 +74,8 @@ def repeat_backward(s: LayerSession) -> Outcome:
     if not differences(only, runs[1], 2.0) and not differences(only, runs[2], 3.0):
         third = runs[2][name][idx]
         slots = {grad_name(p): i for i, p in enumerate(s.param_names)}
-        fix = f"self.grads[{slots[name]}][...] = {name}" if name in slots else f"{name} = ...，再 return {name}"
+        value = "新算出的梯度" if name.startswith("grads[") else name  # 没有参数名时不写 grads[0] = grads[0]
+        fix = f"self.grads[{slots[name]}][...] = {value}" if name in slots else f"{name} = ...，再 return {name}"
         return failed(f"同样的 dout 连续 backward 三次，{name} 依次是 1、2、3 倍（{where}：{number(first)} → "
                       f"{number(second)} → {number(third)}）：梯度是累加上去的（+=），"
                       f"上一次 backward 的结果没有被覆盖。\n请直接写入：{fix}")
