@@ -2,6 +2,8 @@
 #   make serve  从干净的克隆开始装好一切，在 http://127.0.0.1:8000 打开站点（改文档、源码会自动重建）
 #   make test   装好一切，运行全部检查：ruff、mkdocs build --strict、单元/文档/笔记本测试、真实浏览器测试
 #   make offline  只构建离线归档（.cache/offline/nnlearn-offline.zip，解压后从磁盘打开就能读、能搜索）
+# 站点也带着 nnlearn 的 wheel 和 sdist（downloads/，hooks/downloads.py 用 python -m build 打包，有缓存）；
+# 首页的安装命令用 site_url：本地默认 http://127.0.0.1:8000/，别的地址用 NNLEARN_SITE_URL=… 设置。
 # 两个命令都可以重复运行：已经装好的部分会跳过（靠下面的时间戳文件判断）。
 
 SHELL := /bin/bash
@@ -62,14 +64,23 @@ $(NPM_STAMP): package.json package-lock.json | system-node
 setup: system-fonts $(PIP_STAMP) $(NPM_STAMP)
 
 # ---- 两个主命令 ----------------------------------------------------------------------
-serve: setup
+serve: setup | $(ARCHIVE)
 	$(BIN)/mkdocs serve -a $(HOST)
 
 # 离线归档：第二份配置继承 mkdocs.yml，图和笔记本的缓存两次构建共用，所以第二次很快。
-offline: setup
+define build-archive
 	$(BIN)/mkdocs build --strict -f mkdocs-offline.yml -d $(OFFLINE_DIR)
 	rm -f $(ARCHIVE)
-	cd $(dir $(OFFLINE_DIR)) && $(abspath $(BIN))/python -m zipfile -c $(notdir $(ARCHIVE)) $(notdir $(OFFLINE_DIR))/
+	cd $(dir $(OFFLINE_DIR)) && $(abspath $(BIN))/python -m zipfile -c $(abspath $(ARCHIVE)) $(notdir $(OFFLINE_DIR))/
+endef
+
+offline: setup
+	$(build-archive)
+
+# 首页链接离线归档：make serve 在还没有归档时先打一份，站点上就没有失效的链接
+# （之后不再自动重打，免得每次 serve 都多等一次构建；make offline / make test 会更新它）。
+$(ARCHIVE): | setup
+	$(build-archive)
 
 build: setup offline
 	$(BIN)/mkdocs build --strict -d $(SITE_DIR)

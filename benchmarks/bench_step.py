@@ -63,13 +63,9 @@ def nnlearn_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
     for param, name in zip(net.params, net.param_names, strict=True):
         param[...] = p[name]
     if xp is not np:
-        from nnlearn.backend import to_device
+        from nnlearn.backend import model_to_device
 
-        for layer in net.layers:
-            layer.params[:] = [to_device(a, "gpu") for a in layer.params]
-            layer.grads[:] = [to_device(a, "gpu") for a in layer.grads]
-        net.params = [a for layer in net.layers for a in layer.params]
-        net.grads = [a for layer in net.layers for a in layer.grads]
+        model_to_device(net, "gpu")
     x, t = xp.asarray(p["x"]), xp.asarray(p["t"])
     opt = SGD(lr=LR)
 
@@ -162,7 +158,8 @@ def matmul_step(p: dict[str, Any], xp: Any = np) -> Callable[[], float]:
     return step
 
 
-def torch_step(p: dict[str, Any]) -> Callable[[], float] | None:
+def torch_step(p: dict[str, Any], device: str = "cpu") -> Callable[[], float] | None:
+    """同一步训练的 PyTorch 写法；``device`` 是 PyTorch 的设备名（``"cpu"``、``"cuda"``）。"""
     try:
         import torch
         from torch import nn
@@ -171,16 +168,16 @@ def torch_step(p: dict[str, Any]) -> Callable[[], float] | None:
         return None
     d, h = p["W1"].shape
     c = p["W2"].shape[1]
-    tdtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[
-        p["W1"].dtype]
-    model = nn.Sequential(nn.Linear(d, h), nn.Sigmoid(), nn.Linear(h, c)).to(tdtype)
+    tdtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32,
+              np.dtype(np.float16): torch.float16}[p["W1"].dtype]
+    model = nn.Sequential(nn.Linear(d, h), nn.Sigmoid(), nn.Linear(h, c)).to(device, tdtype)
     with torch.no_grad():  # nn.Linear 存的是 W 的转置
         model[0].weight.copy_(torch.from_numpy(p["W1"].T.copy()))
         model[0].bias.copy_(torch.from_numpy(p["b1"]))
         model[2].weight.copy_(torch.from_numpy(p["W2"].T.copy()))
         model[2].bias.copy_(torch.from_numpy(p["b2"]))
-    x = torch.from_numpy(p["x"].copy())
-    t = torch.from_numpy(p["t"].copy())
+    x = torch.from_numpy(p["x"].copy()).to(device)
+    t = torch.from_numpy(p["t"].copy()).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
 
     def step() -> float:

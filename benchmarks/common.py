@@ -14,8 +14,10 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,72 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _cuda_version(v: int) -> str:
+    """CUDA 把版本写成一个整数：13000 → "13.0"。"""
+    return f"{v // 1000}.{v % 1000 // 10}"
+
+
+def nvidia_smi() -> dict[str, str] | None:
+    """``nvidia-smi`` 报告的型号、驱动版本、显存与最高时钟；没有这个命令时返回 None。"""
+    fields = ("name", "driver_version", "memory.total", "clocks.max.sm", "power.limit")
+    try:
+        line = subprocess.run(
+            ["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+    return dict(zip(fields, (v.strip() for v in line.split(",")), strict=False))
+
+
+def gpu_info(cupy: Any) -> dict[str, Any]:
+    """GPU 与 CUDA 的版本：CuPy 看到的设备属性、驱动与运行时版本，加上 nvidia-smi 的那一行。
+
+    每一项单独取，取不到的记成 None：一次借来的 GPU 机器上，不能因为少一个字段丢掉整份结果。
+    """
+    rt = cupy.cuda.runtime
+    info: dict[str, Any] = {"cupy": cupy.__version__}
+    try:
+        props = rt.getDeviceProperties(0)
+        info["name"] = props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+        info["compute_capability"] = f"{props.get('major')}.{props.get('minor')}"
+        info["multiprocessors"] = props.get("multiProcessorCount")
+        info["memory_gib"] = round(props.get("totalGlobalMem", 0) / 2**30, 1)
+    except Exception as err:  # 记下原因，继续
+        info["properties_error"] = repr(err)
+    for key, fn in (("cuda_driver", rt.driverGetVersion), ("cuda_runtime", rt.runtimeGetVersion)):
+        try:
+            info[key] = _cuda_version(int(fn()))
+        except Exception as err:
+            info[key] = None
+            info[f"{key}_error"] = repr(err)
+    info["nvidia_smi"] = nvidia_smi()
+    # CuPy 的 float32 矩阵乘法默认不用 TF32；设了 CUPY_TF32=1 才会用（那样就比 PyTorch 默认的快而不准）
+    info["cupy_tf32_env"] = os.environ.get("CUPY_TF32")
+    return info
+
+
+def torch_gpu_info() -> dict[str, Any] | None:
+    """PyTorch 的版本、它编译用的 CUDA，以及 float32 矩阵乘法是否允许 TF32（默认不允许）。"""
+    try:
+        import torch
+    except ImportError:
+        return None
+    info: dict[str, Any] = {"version": torch.__version__, "cuda": torch.version.cuda,
+                            "cuda_available": torch.cuda.is_available(),
+                            "threads": torch.get_num_threads()}
+    if info["cuda_available"]:
+        info["device"] = torch.cuda.get_device_name(0)
+        matmul = torch.backends.cuda.matmul
+        with warnings.catch_warnings():  # 新版 PyTorch 读旧的 TF32 开关时会提醒改用 fp32_precision
+            warnings.simplefilter("ignore")
+            for key in ("fp32_precision", "allow_tf32", "allow_fp16_reduced_precision_reduction"):
+                try:
+                    info[f"matmul_{key}"] = getattr(matmul, key)
+                except Exception as err:  # 没有这个开关的版本：记下原因
+                    info[f"matmul_{key}"] = repr(err)
+    return info
+
+
 def warn_if_slow_blas_env() -> None:
     """OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE 会让新版 NumPy 变慢：基准时应在命令里去掉它们。"""
     load = os.getloadavg()[0]
@@ -116,14 +184,20 @@ def calibrate(step: Callable[[], Any], target_s: float = 0.05, max_inner: int = 
     return max(1, min(max_inner, round(target_s / one)))
 
 
-def interleaved(steps: dict[str, Callable[[], Any]], repeats: int, inner: int,
-                warmup: int = 3, gap_s: float = 0.15) -> dict[str, list[float]]:
+def interleaved(steps: dict[str, Callable[[], Any]], repeats: int, inner: int | Mapping[str, int],
+                warmup: int = 3, gap_s: float = 0.15,
+                sync: Callable[[], Any] | None = None) -> dict[str, list[float]]:
     """各实现轮流计时，返回每个实现每一轮的"每步秒数"。
 
     每次计时前先停 ``gap_s`` 秒：OpenBLAS 与 PyTorch 的 OpenMP 线程在一次调用之后都会
     空转等待一段时间（OpenBLAS 约 0.1 s）。在只有两个核的机器上，上一个实现留下的空转线程
     会和下一个实现抢核，让它慢上好几倍；停一下，它们就睡下了。
+
+    ``inner`` 可以按实现分别给（``{名字: 步数}``），快慢悬殊时每次计时都不至于太短或太长。
+    ``sync`` 在每次读计时器之前调用：GPU 的调用是异步的，要等设备把排队的活干完再读表。
     """
+    counts = {name: inner[name] if isinstance(inner, Mapping) else inner for name in steps}
+    wait = sync or (lambda: None)
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -135,12 +209,14 @@ def interleaved(steps: dict[str, Callable[[], Any]], repeats: int, inner: int,
         for r in range(repeats):
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
-                step = steps[name]
+                step, n = steps[name], counts[name]
                 time.sleep(gap_s)
+                wait()
                 start = time.perf_counter()
-                for _ in range(inner):
+                for _ in range(n):
                     step()
-                times[name].append((time.perf_counter() - start) / inner)
+                wait()
+                times[name].append((time.perf_counter() - start) / n)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -151,8 +227,9 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
-def write_json(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / name
+def write_json(name: str, payload: dict[str, Any], out: str | Path | None = None) -> Path:
+    """写到 ``results/<name>``；给了 ``out``（文件路径）就写到那里。"""
+    path = Path(out) if out is not None else RESULTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

@@ -6,6 +6,10 @@
 附件嵌进笔记本。笔记本放在页面旁边，``page.nb_url`` 指向它——与 mkdocs-jupyter
 给笔记本页面设置的属性同名，所以同一个模板按钮两种页面都适用。
 
+下载的笔记本要离开站点也能用（hooks/hosted.py）：第一个单元在缺少 nnlearn 时从站点安装它，
+链接和 API 引用换成托管站点上的完整地址。两个真笔记本（``solving/*.ipynb``）的下载副本也
+这样处理，而不是原样复制源文件。
+
 另外：mkdocs-jupyter 的执行缓存只看笔记本本身，``src/nnlearn`` 改了它也不知道。
 这里记下包源码的哈希，变了就清空它的缓存，页面上的输出永远来自当前的包。
 """
@@ -24,6 +28,7 @@ from html import escape, unescape
 from pathlib import Path
 from urllib.parse import unquote
 
+import hosted
 import markdown_blocks as blocks
 import nbformat
 import site_numbers
@@ -96,11 +101,8 @@ def _code_cell(code: str, hidden: bool) -> nbformat.NotebookNode:
 
 
 def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.NotebookNode:
-    """把一页 Markdown 转成没有输出的笔记本。"""
-    cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(
-        f"本笔记本由站点页面 `{src_uri}` 在构建时生成。运行前先安装 nnlearn："
-        "在仓库根目录执行 `pip install -e .`。"
-    )]
+    """把一页 Markdown 转成没有输出的笔记本（下载前再经 ``hosted.downloadable`` 加上安装单元、改好链接）。"""
+    cells: list[nbformat.NotebookNode] = []
     position = 0
     for block in blocks.page_blocks(markdown):
         if block.kind == "forbidden":  # pycon 之类只是展示，留在正文里
@@ -122,6 +124,10 @@ def markdown_to_notebook(markdown: str, src_uri: str, files: Files) -> nbformat.
     return notebook
 
 
+def notebook_text(notebook: nbformat.NotebookNode) -> str:
+    return json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
+
+
 def _package_digest() -> str:
     digest = hashlib.sha256(KERNEL_CONFIG.encode())  # 内核配置变了，执行结果也要重来
     for path in sorted((ROOT / "src" / "nnlearn").rglob("*.py")):
@@ -132,7 +138,9 @@ def _package_digest() -> str:
 
 # 构建时执行笔记本的内核读这个 IPython 配置：图按 2 倍像素输出（带 1 倍的宽高），
 # 与 hooks/figures.py 画的图一样在高分屏上清楚；笔记本本身不写魔法命令，复制即运行。
-KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"retina"}\n'
+# nnlearn.plotting 的图不经过 pyplot，只有打开内嵌显示（等于 %matplotlib inline），单元末尾的
+# ``fig`` 才显示成图；下载的笔记本由安装单元做同样的事（hooks/hosted.py）。
+KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"retina"}\nc.InteractiveShellApp.matplotlib = "inline"\n'
 
 
 def _kernel_profile() -> None:
@@ -156,20 +164,20 @@ def on_pre_build(config: MkDocsConfig) -> None:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _NOTEBOOK_URLS.clear()
+    site = hosted.HostedSite.from_config(config)
     for file in list(files):
         if not (file.is_documentation_page() and file.src_uri.endswith(".md")
                 and is_chapter(file.src_uri)):
             continue
         try:
             text = site_numbers.render(file.content_string, config)  # 正文里的 {{ n.键 }}
-            notebook = markdown_to_notebook(text, file.src_uri, files)
+            notebook = hosted.downloadable(markdown_to_notebook(text, file.src_uri, files), file.src_uri, site)
         except Exception as error:
             raise PluginError(f"把 {file.src_uri} 转成笔记本失败：{error!r}") from error
         stem = posixpath.splitext(posixpath.basename(file.src_uri))[0]
         page_dir = posixpath.dirname(file.dest_uri)
         target = posixpath.join(page_dir, f"{stem}.ipynb")
-        text = json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
-        files.append(File.generated(config, target, content=text.encode("utf-8")))
+        files.append(File.generated(config, target, content=notebook_text(notebook).encode("utf-8")))
         _NOTEBOOK_URLS[file.src_uri] = f"{stem}.ipynb"
     return files
 
@@ -360,6 +368,26 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     url = _NOTEBOOK_URLS.get(page.file.src_uri)
+    if page.file.src_uri.endswith(".ipynb"):
+        # mkdocs-jupyter 设的是从站点根算起的地址（/solving/spiral/spiral.ipynb），从磁盘打开的
+        # 离线归档里会失效；副本就在页面旁边（on_post_page），相对地址两种构建都对。
+        url = posixpath.basename(page.file.src_uri)
     if url is not None:
         page.nb_url = url  # type: ignore[attr-defined]  # 模板里的下载按钮读它
     return markdown
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """真笔记本（``solving/*.ipynb``）的下载副本：和章节笔记本一样处理过，而不是原始文件
+    （mkdocs.yml 里关掉了 mkdocs-jupyter 的 include_source，这里写出处理过的副本）。"""
+    if page.file.src_uri.endswith(".ipynb"):
+        source = nbformat.read(page.file.abs_src_path, as_version=4)
+        try:
+            notebook = hosted.downloadable(source, page.file.src_uri, hosted.HostedSite.from_config(config))
+        except ValueError as error:
+            raise PluginError(str(error)) from error
+        name = posixpath.basename(page.file.src_uri)
+        target = Path(page.file.abs_dest_path).parent / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(notebook_text(notebook), encoding="utf-8")
+    return output

@@ -24,6 +24,7 @@ GRADCOST = RESULTS / "gradcost.json"
 REPRODUCE = {
     "step.json": "bash benchmarks/run.sh step",
     "gradcost.json": "bash benchmarks/run.sh gradcheck",
+    "precision.json": "bash benchmarks/run.sh precision",
     "gpu.json": "pip install -e '.[gpu]' && bash benchmarks/run.sh gpu",
 }
 

@@ -44,8 +44,9 @@ def plot_difference_error(f: ScalarFn, df: ScalarFn, x: float, *,
     """双对数坐标下画出两种差分的误差随步长 ``h`` 的变化。
 
     误差为 0 的点（恰好算准）在对数轴上画不出来，用机器精度代替，免得折线断开。
-    竖的点线标出 ``nnlearn.gradient`` 默认的步长（写进图例）：它落在中心差分误差的谷底附近。
-    个别步长恰好算准（x±h 与 x³ 都能精确表示），误差会突然掉到机器精度，那是巧合。
+    竖的点线标出 ``nnlearn.gradient`` 默认的步长（写进图例）：它在中心差分误差谷底的左边、
+    截断误差一侧，有意留出余量（页面的“步长怎么选”一节）。
+    个别步长让几处舍入误差恰好抵消，误差会突然掉到机器精度附近，那是巧合。
     """
     hs = np.logspace(-1, -14, 40) if hs is None else np.asarray(hs, dtype=float)
     forward, central = difference_errors(f, df, x, hs)

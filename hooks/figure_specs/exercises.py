@@ -25,6 +25,7 @@ CHAPTERS: dict[str, str] = {
     "update": "learning/update.md",
     "spiral": "solving/spiral.ipynb",
     "training": "solving/training.ipynb",
+    "speedup": "speed/speedup.md",
 }
 LEVELS = ("基础", "进阶", "挑战")
 #: 构建缓存也要看这些文件：页面改了，表就重新生成（hooks/figures.py 读取它）。

@@ -3,10 +3,14 @@
 基准不在构建时运行（要几十秒到几分钟）；这里只读 ``benchmarks/results/*.json``。
 某个结果文件还不存在时，不登记它的图，页面那一节如实说明并给出运行命令。
 表头短、用 ``<br>`` 换行：窄屏上也不会从词中间折断；耗时比的列写明方向。
+正文读表时引用的几个耗时比（``NUMBERS``）也从同一份 ``step.json`` 算出，
+并核对正文的定性说法（“规模越小，比值越大”）仍然成立，不成立时构建失败。
 """
 
 from __future__ import annotations
 
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +92,7 @@ def step_section(path: Path, figure: str) -> str:
         return missing(path)
     data = load_results(path)
     return (
-        f"![一步训练的耗时：nnlearn、纯 NumPy 下限与 PyTorch CPU](../figures/{figure})\n\n"
+        f"![一步训练的耗时：每个规模一组柱子，nnlearn、纯 NumPy 下限与 PyTorch CPU](../figures/{figure})\n\n"
         + step_markdown(data) + "\n"
         + machine_markdown(data, REPRODUCE["step.json"])
         + f"（dtype {data.get('dtype')}，每项是 {data.get('repeats')} 轮交替计时的中位数）\n"
@@ -101,7 +105,7 @@ def gradcost_section(path: Path, figure: str) -> str:
         return missing(path)
     data = load_results(path)
     lines = [
-        f"![数值梯度与反向传播的耗时随参数个数增长](../figures/{figure})",
+        f"![上：数值梯度与反向传播的耗时随参数个数 P 的变化；下：两者之比](../figures/{figure})",
         "",
         "| 隐藏层<br>H | 参数<br>个数 P | 反向传播 | 数值梯度 | 耗时比<br>数值 ÷ 反向 |",
         "|---:|---:|---:|---:|---:|",
@@ -116,13 +120,39 @@ def gradcost_section(path: Path, figure: str) -> str:
             "",
             f"更大的网络 {big['network']}（批 {big['batch']}，P = {big['params']}）："
             f"反向传播一次 {micro(big['backprop_s'])}；对全部参数做数值微分估计要 "
-            f"{big['numerical_full_estimate_s']:.0f} 秒（2P 次前向，每次 {micro(big['forward_s'])}）。"
+            f"{big['numerical_full_estimate_s']:.0f} 秒（2P 次正向传播，每次 {micro(big['forward_s'])}）。"
             f"`gradient_check` 每个数组只抽 {big['max_coords']} 个坐标，用时 "
             f"{big['gradient_check_s']:.1f} 秒，最大相对误差 {max(big['errors'].values()):.1e}。",
         ]
     lines += ["", machine_markdown(data, REPRODUCE["gradcost.json"])
               + f"（批大小 {data.get('batch')}）"]
     return "\n".join(lines) + "\n"
+
+
+def step_ratios(data: dict[str, Any]) -> dict[str, float]:
+    """正文引用的耗时比：最小与最大规模上，nnlearn ÷ 下限、nnlearn ÷ PyTorch。
+
+    正文说“规模越小，nnlearn 与下限的比值越大”“PyTorch 在最小的规模上最吃亏”；
+    数据不再支持这两句话时报错，指出要改的句子。
+    """
+    rows = sorted(data["results"], key=lambda r: r["size"]["N"] * r["size"]["D"] * r["size"]["H"])
+    floor = [r["ratio_floor"] for r in rows]
+    if any(a < b for a, b in pairwise(floor)):
+        raise ValueError(f"docs/speed/performance.md 说“规模越小，比值越大”，可 step.json 里 "
+                         f"nnlearn ÷ 下限 依规模是 {[round(v, 2) for v in floor]}：请改写那句话")
+    ratios = {"floor_small": floor[0], "floor_large": floor[-1]}
+    torch = [r.get("ratio_torch") for r in rows]
+    if all(v is not None for v in torch):
+        if torch[0] != min(torch):
+            raise ValueError("docs/speed/performance.md 说 PyTorch 在最小的规模上最吃亏，可 step.json 里 "
+                             f"nnlearn ÷ PyTorch 依规模是 {[round(v, 2) for v in torch]}：请改写那句话")
+        ratios |= {"torch_small": torch[0], "torch_large": torch[-1]}
+    return ratios
+
+
+@cache
+def _step_ratios() -> dict[str, float]:
+    return step_ratios(load_results(STEP))
 
 
 FIGURES = {}
@@ -134,4 +164,11 @@ if GRADCOST.is_file():
 SNIPPETS = {
     "perf-step.md": lambda: step_section(STEP, STEP_FIG),
     "perf-gradcost.md": lambda: gradcost_section(GRADCOST, GRADCOST_FIG),
+}
+NUMBERS = {
+    # 一步训练的耗时比（step.json）：nnlearn ÷ 纯 NumPy 下限、nnlearn ÷ PyTorch
+    "perf_floor_ratio_small": lambda: f"{_step_ratios()['floor_small']:.2f}",
+    "perf_floor_ratio_large": lambda: f"{_step_ratios()['floor_large']:.2f}",
+    "perf_torch_ratio_small": lambda: f"{_step_ratios()['torch_small']:.2f}",
+    "perf_torch_ratio_large": lambda: f"{_step_ratios()['torch_large']:.2f}",
 }

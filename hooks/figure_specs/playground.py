@@ -470,3 +470,32 @@ SNIPPETS = {
 }
 # 页面上的静态图（没有脚本时的后备）必须是网格里的一张
 assert f"{PREFIX}{frame_name(DEFAULT, DEFAULT.epochs)}" in ASSETS
+
+
+# ---------------------------------------------------------------------------
+# 正文里引用的数字（{{ n.键 }}）：与面板同一份配方、同一个种子训练出来的
+# ---------------------------------------------------------------------------
+@cache
+def final_losses(config: TrainConfig) -> tuple[float, ...]:
+    """按 ``config`` 训练，返回每轮的平均损失（与同一设置的面板逐位相同）。"""
+    return tuple(train(config).loss_list)
+
+
+def catchup_epoch(slow: TrainConfig, fast: TrainConfig = DEFAULT) -> int:
+    """``fast`` 在第几轮第一次降到 ``slow`` 训练完的损失：慢的设置 300 轮走到的地方，快的几轮就到。"""
+    target = final_losses(slow)[-1]
+    for epoch, loss in enumerate(final_losses(fast), start=1):
+        if loss <= target:
+            return epoch
+    raise ValueError(f"{key(fast)} 从来没有降到 {key(slow)} 的最终损失 {target:.4f}")
+
+
+SLOW = TrainConfig(lr=0.1)
+ADAM = TrainConfig(lr=0.1, optimizer="adam")
+
+NUMBERS = {
+    # 书中设置在第几轮就到达学习率 0.1 训练 300 轮的损失
+    "playground_slow_catchup_epoch": lambda: str(catchup_epoch(SLOW)),
+    # Adam（η = 0.1）第 300 轮的平均损失是书中设置的几分之几
+    "playground_adam_loss_share": lambda: f"{final_losses(ADAM)[-1] / final_losses(DEFAULT)[-1]:.0%}",
+}

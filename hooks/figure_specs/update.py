@@ -9,6 +9,8 @@ $f(x, y) = \frac{1}{20}x^2 + y^2$，沿 $x$ 很平、沿 $y$ 很陡，最能看�
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -216,12 +218,37 @@ FIGURES = {
 DIAGNOSTIC_RATES = (0.1, 1.0, 10.0, 50.0)
 
 
+def cosine_lr(lr0: float, epoch: int, epochs: int) -> float:
+    r"""余弦衰减：训练完 ``epoch`` 轮后的学习率 $\frac{\eta_0}{2}(1 + \cos\frac{\pi e}{E})$。
+
+    >>> [cosine_lr(10.0, e, 4) for e in (0, 2, 4)]
+    [10.0, 5.0, 0.0]
+    """
+    return lr0 * (1 + math.cos(math.pi * epoch / epochs)) / 2
+
+
+@functools.cache
+def spiral_losses(lr: float, cosine: bool = False) -> tuple[float, ...]:
+    """书中的设置（只改学习率）在螺旋数据上训练，返回每轮的平均损失。
+
+    ``cosine=True`` 时学习率按 :func:`cosine_lr` 从 ``lr`` 降向 0：和页面上一样，在
+    ``Trainer.fit`` 的 ``callback`` 里每轮结束时改 ``trainer.optimizer.lr``。
+    """
+    from nnlearn.recipe import TrainConfig, train
+
+    config = TrainConfig(lr=lr)
+
+    def schedule(epoch: int, trainer: object) -> None:
+        trainer.optimizer.lr = cosine_lr(lr, epoch, config.epochs)  # type: ignore[attr-defined]
+
+    return tuple(train(config, callback=schedule if cosine else None).loss_list)
+
+
 def lr_curves() -> Figure:
     """螺旋数据上 4 种学习率各训练 300 轮的损失曲线（书中的其余设置，每轮一个点，约 1 秒）。"""
     from nnlearn.plotting.training import curves
-    from nnlearn.recipe import TrainConfig, train
 
-    series = {f"η = {lr:g}": train(TrainConfig(lr=lr)).loss_list for lr in DIAGNOSTIC_RATES}
+    series = {f"η = {lr:g}": spiral_losses(lr) for lr in DIAGNOSTIC_RATES}
     fig = curves(series, ylabel="每轮的平均损失", logy=True,
                  title="学习率与损失曲线（螺旋数据，SGD，300 轮）")
     ax = fig.axes[0]
@@ -271,3 +298,35 @@ def momentum_effective_step() -> Figure:
 
 FIGURES["update-lr-curves.png"] = lr_curves
 FIGURES["update-momentum-step.png"] = momentum_effective_step
+
+
+# ---------------------------------------------------------------------------
+# 书外补充：学习率调度（余弦衰减与恒定学习率的对比）
+# ---------------------------------------------------------------------------
+#: 页面“学习率调度”一节的四次训练：图例 → (起始学习率, 是否余弦衰减)，与页面代码块相同。
+SCHEDULE_RUNS: dict[str, tuple[float, bool]] = {
+    "恒定 η=1": (1.0, False),
+    "余弦 1→0": (1.0, True),
+    "恒定 η=10": (10.0, False),
+    "余弦 10→0": (10.0, True),
+}
+
+
+def lr_schedule() -> Figure:
+    """左：每一轮用的学习率；右：同样四次训练的损失曲线（对数纵轴）。"""
+    from nnlearn.plotting.training import curves
+
+    epochs = len(spiral_losses(1.0))
+    rates = {name: [cosine_lr(lr, e - 1, epochs) if cosine else lr for e in range(1, epochs + 1)]
+             for name, (lr, cosine) in SCHEDULE_RUNS.items()}
+    losses = {name: spiral_losses(lr, cosine) for name, (lr, cosine) in SCHEDULE_RUNS.items()}
+    fig, (left, right) = styled_figure(1, 2, figsize=(6.8, 3.4))
+    curves(rates, xlabel="轮", ylabel="这一轮的学习率 η", title="学习率", ax=left)
+    curves(losses, xlabel="轮", ylabel="每轮的平均损失", title="损失（对数纵轴）", logy=True,
+           ax=right)
+    left.get_legend().remove()  # 两张子图的颜色一一对应，图例只放一份
+    right.legend(fontsize=9, loc="lower left")
+    return fig
+
+
+FIGURES["update-lr-schedule.png"] = lr_schedule

@@ -52,6 +52,26 @@ def to_device(a: Any, device: str = "cpu") -> Any:
     return a.get() if is_cupy_array(a) else np.asarray(a)
 
 
+def model_to_device(model: Any, device: str = "cpu") -> Any:
+    """把模型每一层的参数和梯度搬到 ``device`` 上，并按层重建 ``model.params`` / ``model.grads``。
+
+    层、模型和优化器必须拿着**同一批**数组（优化器就地更新，层立刻用上新值），所以先搬每一层
+    自己的列表（就地替换列表里的元素），再从各层收集一遍。有状态的优化器请在搬动之后再建：
+    它的状态按第一次见到的参数建立。返回 ``model`` 本身。
+
+    >>> from nnlearn.models import TwoLayerNet
+    >>> net = model_to_device(TwoLayerNet(2, 3, 2, seed=0), "cpu")
+    >>> net.params[0] is net.layers[0].params[0]
+    True
+    """
+    for layer in model.layers:
+        layer.params[:] = [to_device(p, device) for p in layer.params]
+        layer.grads[:] = [to_device(g, device) for g in layer.grads]
+    model.params = [p for layer in model.layers for p in layer.params]
+    model.grads = [g for layer in model.layers for g in layer.grads]
+    return model
+
+
 def gpu_available() -> bool:
     """CuPy 已安装且至少有一块 GPU 时为 True；不会因为没有 GPU 而报错。"""
     try:
@@ -66,5 +86,6 @@ def _import_cupy() -> ModuleType:
         return importlib.import_module("cupy")
     except ImportError as err:
         raise ModuleNotFoundError(
-            "要在 GPU 上计算需要 CuPy：pip install 'nnlearn[gpu]'（需要 NVIDIA GPU 与 CUDA 12）"
+            "要在 GPU 上计算需要 CuPy 和 NVIDIA GPU：pip install 'nnlearn[gpu]'"
+            "（CUDA 13 的驱动；CUDA 12 的驱动请装 'nnlearn[gpu-cuda12]'）"
         ) from err

@@ -48,13 +48,33 @@ class Layer:
         raise NotImplementedError(f"{cls.__name__} 没有提供 example(rng)")
 
     def _input(self, x: ArrayLike, name: str = "x") -> Any:
-        """正向的入口：按精度规则转换 ``x``，空批次报错。常见情形只读几个属性。"""
+        """正向的入口：按精度规则转换 ``x``，空批次报错。常见情形只读几个属性。
+
+        两个输入的节点先转换 ``x``、再转换第二个输入（``name`` 不是 ``"x"``）：第二个输入的形状
+        要能与 ``x`` 广播，否则在这里用中文说清楚，而不是让 NumPy 的英文报错出来。
+        """
         dt = self.dtype
         if type(x) is not np.ndarray or (x.dtype != dt if dt is not None else x.dtype.kind != "f"):
             x = float_array(f"{type(self).__name__} 的输入 {name}", x, dt)
         if x.size == 0:
             raise ValueError(f"批为空：{type(self).__name__} 的输入 {name} 的形状是 {x.shape}，没有数据")
+        if name == "x":
+            self._x_shape = x.shape
+        else:
+            self._broadcasts_with_x(x.shape, name)
         return x
+
+    def _broadcasts_with_x(self, shape: tuple[int, ...], name: str) -> None:
+        x_shape = getattr(self, "_x_shape", None)
+        if x_shape is None:
+            return
+        try:
+            np.broadcast_shapes(x_shape, shape)
+        except ValueError:
+            raise ValueError(
+                f"{type(self).__name__} 的输入 x {x_shape} 与 {name} {shape} 的形状不能广播："
+                "从最后一维往前对齐，每一维要么相等、要么其中一个是 1（例如 (N, D) 与 (D,) 或 (1, D)）"
+            ) from None
 
     def _batch(self, x: ArrayLike, width: int) -> Any:
         """输入应是 ``(N, width)``；对不上时报出双方的形状。"""

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from nnlearn.check.guard import DEFAULT_TIMEOUT
 from nnlearn.gradient import PASS_THRESHOLD
 from nnlearn.recipe import Flag, TrainConfig
-from nnlearn.validation import seed_value
+from nnlearn.validation import positive_float, seed_value
 
 __all__ = ["gradcheck_rows", "main"]
 
@@ -135,13 +136,18 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="检查你自己文件里的层、节点、损失或优化器（nnlearn.check）",
         description="载入 FILE.py 里的 NAME（类、无参函数或对象），对层运行 check_layer、\n"
-        "对优化器运行 check_optimizer，打印报告；全部通过时退出码为 0，发现问题为 1。",
+        "对优化器运行 check_optimizer，打印报告。退出码：0 没有失败、决定性的一项（梯度确认 /\n"
+        "与参照比较）查过并通过（其余项可能有“未检查”，见报告）；1 发现问题，或决定性的一项\n"
+        "没能查；2 无法检查（文件、名字、构造出错或超时）。",
         **common,
     )
     check._optionals.title = "选项"
     check._positionals.title = "参数"
     check.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     check.add_argument("target", metavar="FILE.py:NAME", help="例如 my_layers.py:Tanh")
+    check.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help="载入文件、构造对象和每次调用 forward/backward/update 的时间上限"
+                       f"（秒，默认 {DEFAULT_TIMEOUT:g}）")
     return parser
 
 
@@ -244,10 +250,17 @@ def _gradcheck(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _timeout(text: str) -> float:
+    try:
+        return positive_float("timeout", float(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"应是正数（秒），收到 {text!r}") from None
+
+
 def _check(args: argparse.Namespace) -> int:
     from nnlearn.check import run_cli  # 只有这个子命令需要检查器
 
-    return run_cli(args.target)
+    return run_cli(args.target, timeout=args.timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

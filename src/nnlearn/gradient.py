@@ -201,8 +201,7 @@ def gradient_check(obj: Any, *inputs: ArrayLike, t: ArrayLike | None = None,
 
     大数组只随机抽 ``max_coords`` 个坐标（``None`` 表示全部），再加一次沿随机方向的
     差分（两次求值，覆盖所有坐标）。批 128 的 ``TwoLayerNet(256, 256, 10)`` 或
-    ``(784, 100, 10)`` 共约 330 次前向，2 核机器上实测 0.15–0.3 秒，机器很忙时
-    可到 0.55 秒（``benchmarks/bench_gradient_check.py``）。
+    ``(784, 100, 10)`` 共约 330 次前向；耗时由 ``benchmarks/bench_gradient_check.py`` 测量。
 
     >>> from nnlearn.layers import Sigmoid
     >>> x = np.linspace(-2.0, 2.0, 6).reshape(2, 3)
@@ -289,6 +288,7 @@ def compare_gradient(analytic: ArrayLike, x: np.ndarray, loss: Callable[[], floa
     if max_coords is not None:
         max_coords = positive_int("max_coords", max_coords)
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(seed_value("rng", rng))
+    _writable(x, "compare_gradient ", name, f" {name}")
     g = np.asarray(analytic, dtype=np.float64)
     if g.shape != x.shape:
         raise ValueError(f"{name} 的解析梯度形状是 {g.shape}，而 {name} 本身的形状是 {x.shape}："
@@ -373,6 +373,7 @@ def _require_layer(obj: Any, args: tuple[Any, ...]) -> None:
 
 def _require_float64(obj: Any) -> None:
     for name, p in zip(_param_names(obj), getattr(obj, "params", []), strict=True):
+        _writable(p, "梯度确认", name, f"参数 {name}")
         if p.dtype != np.float64:
             raise TypeError(
                 f"梯度确认只在 float64 下有意义，但参数 {name} 是 {p.dtype}："
@@ -414,7 +415,17 @@ def _float_array(x: Any) -> Any:
             "例如 np.array([3.0, 4.0])"
         )
     _float_dtype(x.dtype, "numerical_gradient")
+    _writable(x, "numerical_gradient ", "x", " x")
     return x
+
+
+def _writable(x: Any, what: str, name: str, label: str = "") -> None:
+    """差分要就地扰动 ``x``：只读数组（``flags.writeable`` 为假）说清楚，不让 NumPy 的英文报错出来。"""
+    if not getattr(getattr(x, "flags", None), "writeable", True):
+        raise ValueError(
+            f"{what}要就地扰动{label or name}（每次改一个元素、算完还原），但它是只读数组"
+            f"（形状 {x.shape}，{name}.flags.writeable 为 False）：请传一个可写的副本，例如 {name}.copy()"
+        )
 
 
 def _scalar(value: Any) -> float:

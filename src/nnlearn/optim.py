@@ -19,7 +19,7 @@ import numpy as np
 
 from nnlearn.backend import is_cupy_array
 
-__all__ = ["BY_NAME", "SGD", "AdaGrad", "Adam", "Momentum", "Optimizer", "RMSprop", "make_optimizer"]
+__all__ = ["BY_NAME", "SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSprop", "make_optimizer"]
 
 # 自适应方法分母里的小常数：只防止 0/0，不改变有意义的结果。
 EPS = 1e-7
@@ -97,6 +97,11 @@ class Optimizer:
             if p.dtype.kind != "f":
                 raise TypeError(
                     f"第 {i} 个参数的 dtype 是 {p.dtype}，应为浮点数组（就地更新整数数组会截断）"
+                )
+            if not getattr(p.flags, "writeable", True):  # CuPy 数组没有这个标志
+                raise ValueError(
+                    f"第 {i} 个参数（形状 {p.shape}）是只读数组（flags.writeable 为 False）：update 要就地修改它。"
+                    "请传可写的数组，例如 W = W.copy()"
                 )
             if np.dtype(g.dtype).kind not in "fiu":
                 raise TypeError(f"第 {i} 个梯度的 dtype 是 {g.dtype}，应是实数（整数或浮点）数组")
@@ -192,6 +197,53 @@ class Momentum(Optimizer):
 # --8<-- [end:momentum]
 
 
+# --8<-- [start:nesterov]
+class Nesterov(Optimizer):
+    r"""Nesterov 动量：先按速度“往前看”一步，用那里的梯度更新速度。
+
+    原始形式要在 $\mathbf{W} + \alpha\mathbf{v}$ 处求梯度，而 ``update`` 只拿得到当前参数处的梯度。
+    标准的改写是让参数本身记录“往前看”的那个点 $\mathbf{W} + \alpha\mathbf{v}$，每一步
+    （右边的 $\mathbf{v}$ 都是更新前的速度）：
+
+    $$\begin{aligned}
+    \mathbf{W} &\leftarrow \mathbf{W} + \alpha^2\mathbf{v}
+      - (1 + \alpha)\,\eta\frac{\partial L}{\partial \mathbf{W}} \\
+    \mathbf{v} &\leftarrow \alpha\mathbf{v} - \eta\frac{\partial L}{\partial \mathbf{W}}
+    \end{aligned}$$
+
+    $\alpha = 0$ 时就是 SGD。书的配套代码（``common/optimizer.py``）先更新 $\mathbf{v}$，
+    再把 $\alpha^2$ 乘在更新后的速度上，与这里的结果不同。
+
+    >>> import numpy as np
+    >>> w = np.array([1.0])
+    >>> opt = Nesterov(lr=0.1, momentum=0.9)
+    >>> for _ in range(3):
+    ...     opt.update([w], [2 * w])        # f(w) = w² 的梯度
+    ...     print(f"{w[0]:.3f}")
+    0.620
+    0.222
+    -0.108
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.lr = _check_hyper("lr", lr)
+        self.momentum = _fraction("momentum", momentum)
+        self.v: list[np.ndarray] | None = None
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self._check(params, grads)
+        if self.v is None:
+            self.v = self._zeros_like(params)
+        a = self.momentum
+        for param, grad, v in zip(params, grads, self.v, strict=True):
+            param += a * a * v  # 用更新前的速度
+            param -= (1 + a) * self.lr * grad
+            v *= a
+            v -= self.lr * grad
+# --8<-- [end:nesterov]
+
+
 # --8<-- [start:adagrad]
 class AdaGrad(Optimizer):
     r"""AdaGrad：每个元素按自己累计过的梯度平方缩小学习率。
@@ -277,7 +329,8 @@ class Adam(Optimizer):
 
 #: 命令行 ``--optimizer`` 的名字与优化器类的对应（命令行和训练游乐场共用这一份）。
 BY_NAME: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam,
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSprop,
+    "adam": Adam,
 }
 
 

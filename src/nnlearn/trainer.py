@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -53,6 +54,21 @@ class TrainingDivergedError(FloatingPointError):
     """损失或梯度变成 NaN/inf，或损失暴涨了几个数量级：继续训练已没有意义。"""
 
 
+def _writable_grads(func: Callable[..., float]) -> Callable[..., float]:
+    """``clip_grads`` 就地缩放梯度：只读的梯度先说清楚（装饰器写在页面引用的代码之外）。"""
+
+    @functools.wraps(func)
+    def wrapper(grads: Sequence[np.ndarray], max_norm: float) -> float:
+        for i, g in enumerate(grads if isinstance(grads, list | tuple) else ()):
+            if not getattr(getattr(g, "flags", None), "writeable", True):
+                raise ValueError(f"第 {i} 个梯度（形状 {g.shape}）是只读数组（flags.writeable 为 False）："
+                                 "clip_grads 要就地缩放它。请传可写的数组，例如 g.copy()")
+        return func(grads, max_norm)
+
+    return wrapper
+
+
+@_writable_grads
 # --8<-- [start:clip]
 def clip_grads(grads: Sequence[np.ndarray], max_norm: float) -> float:
     r"""梯度裁剪：所有梯度拼成一个向量，L2 范数超过 ``max_norm`` 时

@@ -1,34 +1,18 @@
-"""练习（issue 12）：每章末尾的格式、参考答案、写错的示范，以及练习总览列出了每一道题。
+"""练习（issue 12、17）：每章末尾的格式、参考答案、写错的示范，以及练习总览列出了每一道题。
 
 解析用的是生成练习总览的同一份代码（``hooks/figure_specs/exercises.py``），
-所以这里查的格式就是总览能读出来的格式。
+所以这里查的格式就是总览能读出来的格式。后三个测试真的运行各章的代码
+（``tests/exercise_runner.py``），看检查器在练习里做了什么：参考答案里写的层和优化器都被检查过、
+报告没有失败；每章至少有一个写错的尝试，它的报告真的发现了问题；每道练习只接在正文后面也能运行。
 """
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import sys
-from pathlib import Path
-
+import exercise_runner as runner
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_spec():
-    name = "nnlearn_figure_specs.exercises_test"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "figure_specs" / "exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ex = _load_spec()
+ex = runner.ex
 PAGES = list(ex.CHAPTERS)
-REPORT_FAILED = re.compile(r"发现 \d+ 个问题")
-CHECK_CALL = re.compile(r"\bcheck_(layer|optimizer)\(")
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +67,48 @@ def test_every_exercise_has_a_reference_solution(chapters, page):
     assert not missing, f"{page}：练习 {missing} 没有参考答案（{form}）"
 
 
+@pytest.fixture(scope="module")
+def page_runs():
+    """每章按页面顺序运行一次（检查器的调用被记录下来）；同一模块里的测试共用。"""
+    cache: dict[str, tuple[list[runner.Unit], list[runner.Result]]] = {}
+
+    def get(page: str) -> tuple[list[runner.Unit], list[runner.Result]]:
+        if page not in cache:
+            code = runner.units(ex.CHAPTERS[page])
+            cache[page] = (code, runner.run(code))
+        return cache[page]
+
+    return get
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_at_least_one_exercise_shows_a_failing_report(chapters, page):
-    chapter = chapters[page]
-    if chapter.path.endswith(".ipynb"):
-        # 笔记本的输出在构建时才算出：看有没有一个“不是参考答案”的单元格调用了检查器
-        shown = any(CHECK_CALL.search(t) and not ex.SOLUTION_CELL.match(t.lstrip())
-                    for e in chapter.exercises for t in e.text)
-    else:
-        shown = any(REPORT_FAILED.search("\n".join(e.text)) for e in chapter.exercises)
-    assert shown, (f"{page}：至少一道练习要给出一个写错的版本和检查器的报告"
-                   "（页面上是经过核对的输出块，里面有“发现 N 个问题”）")
+def test_reference_answers_check_their_layers_and_optimizers(page_runs, page):
+    """参考答案里写的层（forward/backward）或优化器（update）：答案自己检查它，印出的报告没有失败。"""
+    _code, results = page_runs(page)
+    assert not runner.errors(results), "\n".join(runner.errors(results))
+    found = runner.unchecked_answers(results)
+    assert not found, (f"{page}：参考答案里的层和优化器要用 check_layer / check_optimizer 检查，"
+                       "并 print 出报告（全部通过，或带着写明原因的“未检查”）：\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_at_least_one_wrong_attempt_really_fails(page_runs, page):
+    """每章至少一个写错的尝试（参考答案之外的代码）：检查器的报告真的发现了问题，页面上印着它。"""
+    _code, results = page_runs(page)
+    assert not runner.errors(results), "\n".join(runner.errors(results))
+    assert runner.failing_wrong_attempts(results), (
+        f"{page}：至少一道练习要给出一个写错的版本，用 check_layer / check_optimizer 检查并 print 报告，"
+        "报告要真的发现问题（最后一行是“发现 N 个问题”）；Markdown 页面上紧跟着它的输出块")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_exercise_runs_on_its_own(page_runs, page):
+    """只跑正文、再跑这一道练习（题面里的代码和参考答案），结果和按页面顺序运行时一样。"""
+    code, results = page_runs(page)
+    assert not runner.errors(results), "\n".join(runner.errors(results))
+    found = runner.dependent_exercises(code, results)
+    assert not found, (f"{page}：每道练习要能接在正文后面单独运行，不依赖别的练习定义的变量"
+                       "（需要的 import、随机数生成器、输入在本题里自己建）：\n" + "\n\n".join(found))
 
 
 def test_the_overview_lists_every_exercise_with_its_link(chapters):
@@ -101,7 +116,7 @@ def test_the_overview_lists_every_exercise_with_its_link(chapters):
     for chapter in chapters.values():
         for e in chapter.exercises:
             assert f"]({chapter.link}#{e.anchor}) | {e.level} |" in text, f"总览里缺少 {chapter.page} 的练习 {e.number}"
-    page = (ROOT / "docs" / "reference" / "exercises.md").read_text(encoding="utf-8")
+    page = (runner.DOCS / "reference" / "exercises.md").read_text(encoding="utf-8")
     assert '--8<-- "generated/exercises-table.md"' in page
 
 

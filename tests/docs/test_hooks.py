@@ -1,13 +1,17 @@
-"""MkDocs 钩子的行为：画不出的图、重名的输出、缺 KaTeX、缺页面的导航。"""
+"""MkDocs 钩子的行为：画不出的图、重名的输出、缺 KaTeX、缺页面的导航、站点自带的包（缓存、地址）。"""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
+
+import nnlearn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +29,7 @@ def load_hook(name: str):
 figures = load_hook("figures")
 katex = load_hook("katex")
 nav = load_hook("nav")
+downloads = load_hook("downloads")
 
 
 def write_spec(folder: Path, name: str, body: str) -> Path:
@@ -120,3 +125,54 @@ def test_nav_drops_missing_pages_and_empty_sections(tmp_path: Path) -> None:
     assert kept == [{"首页": "index.md"}, {"甲": [{"一": "a/one.md"}]},
                     {"外链": "https://example.com/x.md"}]
     assert missing == ["a/two.md", "b/three.ipynb"]
+
+
+# ---------------------------------------------------------------------------
+# hooks/downloads.py：站点带着 nnlearn 的 wheel 与 sdist
+# ---------------------------------------------------------------------------
+def _package_tree(root: Path) -> Path:
+    (root / "src" / "pkg" / "__pycache__").mkdir(parents=True)
+    (root / "src" / "pkg" / "__init__.py").write_text('__version__ = "1.0"\n')
+    (root / "pyproject.toml").write_text("[project]\n")
+    (root / "README.md").write_text("# pkg\n")
+    return root
+
+
+def test_package_is_rebuilt_only_when_its_inputs_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache = _package_tree(tmp_path / "repo"), tmp_path / "cache"
+    builds: list[Path] = []
+
+    def fake_build(tree: Path, outdir: Path) -> None:  # 代替 python -m build：只记下调用、写出两个文件
+        builds.append(outdir)
+        (outdir / "nnlearn-1.0-py3-none-any.whl").write_bytes(b"wheel")
+        (outdir / "nnlearn-1.0.tar.gz").write_bytes(b"sdist")
+
+    monkeypatch.setattr(downloads, "_run_build", fake_build)
+    first = downloads.build_distributions(root, cache)
+    (root / "src" / "pkg" / "__pycache__" / "x.pyc").write_bytes(b"ignored")
+    (root / "docs.md").write_text("不是包的输入")
+    assert downloads.build_distributions(root, cache) == first and len(builds) == 1
+    (root / "src" / "pkg" / "__init__.py").write_text('__version__ = "1.1"\n')
+    second = downloads.build_distributions(root, cache)
+    assert len(builds) == 2 and second[0].path.parent != first[0].path.parent
+    assert [p.name for p in cache.iterdir()] == [second[0].path.parent.name], "旧的构建结果应当删掉"
+    info = downloads.package_info("https://example.org/nn/", *second)
+    assert info["version"] == "1.0" and info["install"] == \
+        "pip install https://example.org/nn/downloads/nnlearn-1.0-py3-none-any.whl"
+    assert info["wheel"]["sha256"] == hashlib.sha256(b"wheel").hexdigest()
+
+
+def test_real_build_leaves_nothing_in_the_tree(tmp_path: Path) -> None:
+    """真的 python -m build（离线，--no-isolation）：在副本上构建，仓库里不多出 build/ 或 egg-info。"""
+    before = sorted(p.name for p in ROOT.iterdir()) + sorted(p.name for p in (ROOT / "src").iterdir())
+    downloads._run_build(ROOT, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"nnlearn-{nnlearn.__version__}-py3-none-any.whl", f"nnlearn-{nnlearn.__version__}.tar.gz"])
+    assert sorted(p.name for p in ROOT.iterdir()) + sorted(p.name for p in (ROOT / "src").iterdir()) == before
+
+
+@pytest.mark.parametrize("url", ["", "127.0.0.1:8000", "/nnlearn/"])
+def test_site_url_must_be_a_full_address(url: str) -> None:
+    with pytest.raises(PluginError, match="site_url"):
+        downloads.normalized_site_url(SimpleNamespace(site_url=url))
+    assert downloads.normalized_site_url(SimpleNamespace(site_url="https://x.io/nn")) == "https://x.io/nn/"

@@ -6,6 +6,10 @@
   从不运行 ``playwright install``。
 - 网络：发往 127.0.0.1/localhost 以外的请求一律被拦下（``abort``）并记录，测试据此判定
   “站点没有第三方请求”；拦下保证测试本身也从不上网。
+- 托管的站点（``hosted_site``）：首页的安装命令和笔记本的安装单元写的是站点的完整地址
+  （``site_url``），所以像读者那样安装时，站点必须就在那个地址上。``make test`` 用默认地址
+  ``http://127.0.0.1:8000/`` 构建，这里就在 8000 端口上提供它；地址不是本机（CI 里是 GitHub
+  Pages 的真实地址）或端口被占用时，另在一个空闲端口上构建一份。
 
 别的测试文件（如 ``test_playground.py``）直接用 ``site_url``、``recorded_page``/``page`` 即可::
 
@@ -17,12 +21,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from site_browser import (
@@ -30,8 +37,10 @@ from site_browser import (
     MAX_SCREENSHOT_HEIGHT,
     PAGE_CHECKS_JS,
     ROOT,
+    HostedSite,
     PageReport,
     RecordedPage,
+    free_port,
     new_recorded_page,
     screenshot_name,
     serve_directory,
@@ -62,6 +71,21 @@ def chromium_path() -> str:
     return path
 
 
+def build_site(path: Path, site_url: str | None = None) -> Path:
+    """``mkdocs build --strict`` 到 ``path``；给了 ``site_url`` 就用它作站点地址。"""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if site_url is not None:
+        env["NNLEARN_SITE_URL"] = site_url
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict 失败：\n{result.stdout}\n{result.stderr}",
+                    pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """构建好的站点目录。"""
@@ -72,16 +96,43 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             pytest.fail(f"NNLEARN_SITE_DIR={given} 里没有 index.html：先运行 mkdocs build",
                         pytrace=False)
         return path
-    path = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict 失败：\n{result.stdout}\n{result.stderr}",
-                    pytrace=False)
-    return path
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+CANONICAL = re.compile(r'<link rel="canonical" href="(?P<url>[^"]+)"')
+
+
+def baked_site_url(site_dir: Path) -> str:
+    """构建时写进站点的 ``site_url``（首页的 canonical 链接就是它）。"""
+    match = CANONICAL.search((site_dir / "index.html").read_text(encoding="utf-8"))
+    assert match, f"{site_dir}/index.html 里没有 canonical 链接：mkdocs.yml 没有设置 site_url？"
+    return match["url"]
+
+
+def local_port(url: str) -> int | None:
+    """``http://127.0.0.1:PORT/`` 形式的地址给出端口，否则 None（这里只能在本机根路径上服务）。"""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname == "127.0.0.1" and parts.path == "/" and parts.port:
+        return parts.port
+    return None
+
+
+@pytest.fixture(scope="session")
+def hosted_site(site_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSite]:
+    baked = baked_site_url(site_dir)
+    port = local_port(baked)
+    with contextlib.ExitStack() as stack:
+        url = None
+        if port is not None:
+            with contextlib.suppress(OSError):  # 端口被占用（比如有人正在 make serve）
+                url = stack.enter_context(serve_directory(site_dir, port))
+        directory = site_dir
+        if url is None:
+            port = free_port()
+            directory = build_site(tmp_path_factory.mktemp("hosted-site"), f"http://127.0.0.1:{port}/")
+            url = stack.enter_context(serve_directory(directory, port))
+        assert baked_site_url(directory) == url
+        yield HostedSite(directory, url)
 
 
 @pytest.fixture(scope="session")

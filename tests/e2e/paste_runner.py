@@ -1,9 +1,9 @@
 """像读者一样运行复制下来的代码：一个全新的 Python 进程，按页面顺序逐块执行，记下每块打印的内容。
 
-由 tests/e2e/test_copy.py 以子进程启动：标准输入是 JSON 列表（每项 ``{"code": ..., "ipython": bool}``），
-标准输出是同样长度的 JSON 列表（每项 ``{"stdout": ..., "error": ...}``）。所有块共用一个命名空间，
-就像粘贴进同一个解释器（或同一个 Jupyter 内核）。笔记本单元先经 IPython 的输入转换
-（``%matplotlib inline`` 这类魔法命令），和 Jupyter 里一样。
+由 tests/e2e/copy_paste.py 以子进程启动（可以是别的虚拟环境里的解释器：只用标准库）：标准输入是
+代码块的 JSON 列表，标准输出是同样长度的 JSON 列表（每项 ``{"stdout": ..., "error": ...}``）。
+所有块共用一个命名空间，就像粘贴进同一个解释器。笔记本单元也原样运行，不经 IPython 转换：
+站点上的代码不用魔法命令，粘贴进普通 Python 就能运行。
 """
 
 from __future__ import annotations
@@ -15,19 +15,10 @@ import sys
 import traceback
 
 
-def run(blocks: list[dict]) -> list[dict]:
+def run(blocks: list[str]) -> list[dict]:
     namespace: dict = {"__name__": "__main__"}
-    transform = None
     results = []
-    for index, block in enumerate(blocks):
-        code = block["code"]
-        if block.get("ipython"):
-            if transform is None:
-                from IPython.core.inputtransformer2 import TransformerManager
-
-                transform = TransformerManager().transform_cell
-            code = transform(code)
-            code = code.replace("get_ipython().run_line_magic('matplotlib', 'inline')", "")
+    for index, code in enumerate(blocks):
         buffer = io.StringIO()
         error = None
         try:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gzip
 import io
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,6 +78,14 @@ LAYOUT_JS = r"""
            figures };
 }
 """.replace("%(min_px)d", str(MIN_TABLE_PX)).replace("%(font_px)s", f"{FIGURE_FONT_PX:.3f}")
+
+
+@dataclass(frozen=True)
+class HostedSite:
+    """在自己的 ``site_url`` 上提供服务的站点：读者看到的地址与服务器的地址是同一个。"""
+
+    directory: Path
+    url: str
 
 
 @dataclass
@@ -167,11 +176,19 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
+def free_port() -> int:
+    """127.0.0.1 上一个此刻空闲的端口。"""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextlib.contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
-    """在 127.0.0.1 的随机端口上提供一个目录，给出它的地址（``http://127.0.0.1:PORT/``）。"""
+def serve_directory(directory: Path, port: int = 0) -> Iterator[str]:
+    """在 127.0.0.1 上提供一个目录（默认随机端口），给出它的地址（``http://127.0.0.1:PORT/``）。
+    端口被占用时抛出 OSError。"""
     handler = functools.partial(_SiteHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -4,131 +4,23 @@
 点 Python 代码块和笔记本代码单元的复制按钮，读出剪贴板。这些代码按顺序交给 *一个* 全新的
 Python 子进程（tests/e2e/paste_runner.py），每块打印的内容与页面上紧跟其后的“输出”块
 （笔记本：单元的标准输出）比对，规则与 Sybil 相同（markdown_sybil.output_matches）。
+点击、粘贴、比对的代码在 tests/e2e/copy_paste.py。
 隐藏的准备代码不在剪贴板里：依赖它的块在这里失败——反证测试专门验证这一点。
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown_sybil
 import pytest
-from site_browser import ROOT, new_recorded_page, serve_directory
+from copy_paste import CopyReport, copy_and_run, pages_with_python
+from site_browser import new_recorded_page, serve_directory
 from sybil import Document
-
-RUNNER = Path(__file__).with_name("paste_runner.py")
-CLIPBOARD = ["clipboard-read", "clipboard-write"]
-
-COLLECT_JS = r"""
-async () => {
-  document.querySelectorAll("details").forEach((d) => { d.open = true; });
-  const sentinel = "\u2063nnlearn-copy-sentinel\u2063";
-  // 慢机器上剪贴板可能迟到：每次最多等 10 秒，没等到就再点一次。
-  const copy = async (button) => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      await navigator.clipboard.writeText(sentinel);
-      button.scrollIntoView({ block: "center" });
-      button.click();
-      for (let i = 0; i < 250; i++) {
-        const text = await navigator.clipboard.readText();
-        if (text !== sentinel) return text;
-        await new Promise((r) => setTimeout(r, 40));
-      }
-    }
-    return null;
-  };
-  const root = document.querySelector(".md-content") || document.body;
-  const blocks = [];
-  const items = root.querySelectorAll(
-    'div.language-python.highlight:not(.doc-signature), div.jp-CodeCell[id^="cell-id="]');
-  for (const el of items) {
-    if (el.matches(".jp-CodeCell")) {
-      const button = el.querySelector("clipboard-copy");
-      const stdout = [...el.querySelectorAll(
-        ".jp-OutputArea-child:not(.jp-OutputArea-executeResult) "
-        + '.jp-RenderedText[data-mime-type="text/plain"] pre')].map((p) => p.textContent).join("");
-      blocks.push({ kind: "cell", copied: button ? await copy(button) : null, expected: stdout,
-                    button: !!button, shown: el.querySelector("pre").textContent });
-    } else {
-      const button = el.querySelector("button.md-code__button, button.md-clipboard");
-      const next = el.nextElementSibling;
-      const title = next && next.matches("div.language-text.highlight")
-        ? (next.querySelector(".filename") || {}).textContent : null;
-      const expected = title && title.trim() === "输出" ? next.querySelector("code").textContent : null;
-      blocks.push({ kind: "python", copied: button ? await copy(button) : null, expected,
-                    button: !!button, shown: el.querySelector("code").textContent });
-    }
-  }
-  return blocks;
-}
-"""
-
-
-@dataclass
-class CopyReport:
-    path: str
-    blocks: list[dict]
-    results: list[dict] = field(default_factory=list)
-
-    def problems(self) -> tuple[list[str], list[str]]:
-        """（报错的块，输出不符的块），每项一行说明。"""
-        errors, mismatches = [], []
-        for number, (block, result) in enumerate(zip(self.blocks, self.results, strict=True), start=1):
-            head = (block["shown"].strip().splitlines() or [""])[0][:60]
-            where = f"/{self.path} 第 {number} 块（{head!r}）"
-            if block["copied"] is None:
-                errors.append(f"{where}：{'复制按钮没有复制出内容' if block['button'] else '没有复制按钮'}")
-            elif result["error"]:
-                last = result["error"].strip().splitlines()[-1]
-                errors.append(f"{where}：粘贴运行报错 {last}")
-            elif block["expected"] is None:
-                if result["stdout"].strip():
-                    mismatches.append(f"{where}：打印了内容，页面上却没有输出块：{result['stdout'][:200]!r}")
-            elif not markdown_sybil.output_matches(block["expected"], result["stdout"]):
-                mismatches.append(f"{where}：输出与页面不符\n  页面：{block['expected'][:300]!r}\n"
-                                  f"  实际：{result['stdout'][:300]!r}")
-        return errors, mismatches
-
-
-def paste_into_fresh_python(blocks: list[dict]) -> list[dict]:
-    """把复制下来的代码按顺序交给一个全新的解释器（工作目录是仓库根目录，和 Sybil 一样）。"""
-    payload = [{"code": b["copied"] or "", "ipython": b["kind"] == "cell"} for b in blocks]
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    done = subprocess.run([sys.executable, str(RUNNER)], input=json.dumps(payload), capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=600, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"粘贴运行的子进程异常退出：{done.stderr[-2000:]}", pytrace=False)
-    return json.loads(done.stdout)
-
-
-def copy_and_run(browser, base_url: str, path: str) -> CopyReport:
-    recorded = new_recorded_page(browser, base_url, permissions=CLIPBOARD,
-                                 viewport={"width": 1280, "height": 900})
-    try:
-        recorded.open(path)
-        blocks = recorded.page.evaluate(COLLECT_JS)
-    finally:
-        recorded.page.context.close()
-    report = CopyReport(path, blocks)
-    if blocks:
-        report.results = paste_into_fresh_python(blocks)
-    return report
-
-
-def pages_with_python(site_dir: Path) -> list[str]:
-    pages = []
-    for html in sorted(site_dir.rglob("index.html")):
-        text = html.read_text(encoding="utf-8")
-        if "language-python highlight" in text or 'jp-CodeCell' in text:
-            rel = html.relative_to(site_dir).as_posix()
-            pages.append(rel[: -len("index.html")])
-    return pages
 
 
 @pytest.fixture(scope="session")

@@ -90,6 +90,24 @@ def test_step_figure_draws_one_bar_per_implementation_and_size() -> None:
     assert "2.00×" in [t.get_text() for t in ax.texts]  # nnlearn / 下限 = 200/100
 
 
+def test_step_ratios_quote_the_table_and_hold_the_pages_claims() -> None:
+    data = _step_data()
+    for r, (n, d, h) in zip(data["results"], [(30, 2, 10), (1024, 1024, 1024)], strict=True):
+        r["size"] = {"N": n, "D": d, "H": h, "C": 3}
+    ratios = performance.step_ratios(data)
+    assert ratios == {"floor_small": 2.0, "floor_large": 0.22 / 0.2,
+                      "torch_small": 0.5, "torch_large": 0.22 / 0.25}
+    # 大规模的比值反而更大：正文“规模越小，比值越大”不再成立，构建失败并指出那句话
+    data["results"][1]["ratio_floor"] = 3.0
+    with pytest.raises(ValueError, match="规模越小，比值越大"):
+        performance.step_ratios(data)
+
+
+def test_committed_step_results_support_the_page() -> None:
+    ratios = performance.step_ratios(results.load_results(performance.STEP))
+    assert ratios["floor_small"] >= ratios["floor_large"]
+
+
 def test_step_figure_without_torch() -> None:
     fig = performance.step_figure(_step_data(with_torch=False))
     assert len(fig.axes[0].patches) == 4

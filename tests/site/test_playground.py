@@ -211,3 +211,21 @@ def test_panel_command_reproduces_the_panel_exactly(tmp_path: Path) -> None:
     acc_line = next(s for s in lines if s.startswith("训练准确率"))
     assert loss_line.endswith(f"{panel['final_loss']:.4f}")
     assert acc_line.endswith(f"{panel['accuracy_at'][-1]:.2%}")
+
+
+def test_catchup_epoch_is_the_first_epoch_at_the_slow_runs_final_loss() -> None:
+    """正文的“书中的设置第 N 轮就到了”：N 之前一直高于慢设置的终点，第 N 轮第一次不高于它。"""
+    epoch = pg.catchup_epoch(pg.SLOW)
+    target = pg.final_losses(pg.SLOW)[-1]
+    fast = pg.final_losses(pg.DEFAULT)
+    assert fast[epoch - 1] <= target
+    assert all(loss > target for loss in fast[:epoch - 1])
+    with pytest.raises(ValueError, match="从来没有降到"):
+        pg.catchup_epoch(pg.DEFAULT, fast=pg.SLOW)  # 学习率 0.1 追不上书中设置的终点
+
+
+def test_adam_share_is_computed_from_the_panels_runs() -> None:
+    share = pg.NUMBERS["playground_adam_loss_share"]()
+    expected = pg.final_losses(pg.ADAM)[-1] / pg.final_losses(pg.DEFAULT)[-1]
+    assert share == f"{expected:.0%}"
+    assert 0 < expected < 1, "正文说 Adam 第 300 轮的损失比书中设置低"

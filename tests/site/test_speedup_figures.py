@@ -1,6 +1,9 @@
-"""§1.5 位精度的实测与图（hooks/figure_specs/speedup.py）。"""
+"""§1.5 位精度的实测与图（hooks/figure_specs/speedup.py）：训练结果、计时文件、正文的数字与说法。"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +19,18 @@ def result() -> pr.PrecisionResult:
     return pr.measure_precision(epochs=20)
 
 
-def test_train_in_dtype_keeps_the_dtype() -> None:
-    model, trainer, per_epoch = pr.train_in_dtype("float32", epochs=2)
+@pytest.fixture(scope="module")
+def timing() -> dict:
+    return pr.load_timing()
+
+
+def test_train_in_dtype_keeps_the_dtype_and_records_the_range() -> None:
+    model, trainer, stats = pr.train_in_dtype("float32", epochs=2)
     assert all(p.dtype == np.float32 for p in model.params)
-    assert len(trainer.loss_list) == 2 and per_epoch > 0
+    assert len(trainer.loss_list) == 2
+    # 0.01 倍的初始权重、两轮之后：最大的数不超过几，梯度没有下溢
+    assert 0 < stats["largest"] < 10 and stats["zero_grads"] == 0
+    assert 0 < stats["smallest_grad"] < 1
 
 
 def test_rows_report_memory_that_halves_with_the_bits(result: pr.PrecisionResult) -> None:
@@ -39,19 +50,65 @@ def test_low_precision_training_follows_float64(result: pr.PrecisionResult) -> N
     d16 = np.abs(np.asarray(rows["float16"].losses) - base).max()
     assert 0 < d32 < 1e-5  # float32 与 float64 只差舍入
     assert d32 < d16 < 0.05  # float16 差得更多，但仍然很小
-    assert all(r.epoch_seconds > 0 and r.matmul_seconds > 0 for r in result.rows)
 
 
-def test_markdown_table_has_one_row_per_dtype(result: pr.PrecisionResult) -> None:
-    text = pr.precision_markdown(result)
+def test_loss_gap_is_measured_in_each_dtypes_own_epsilon(result: pr.PrecisionResult) -> None:
+    gap32, eps32 = pr.loss_gap(result, "float32")
+    base = np.asarray(result.row("float64").losses)
+    diff = np.abs(np.asarray(result.row("float32").losses) - base)
+    assert gap32 == diff.max()
+    assert eps32 == pytest.approx((diff / base).max() / np.finfo(np.float32).eps)
+    assert pr.loss_gap(result, "float64") == (0.0, 0.0)
+
+
+def test_markdown_table_has_one_row_per_dtype(result: pr.PrecisionResult, timing: dict) -> None:
+    text = pr.precision_markdown(result, timing)
     lines = text.splitlines()
     assert lines[0].startswith("| dtype |") and lines[1].startswith("|---")
     assert [line.split("|")[1].strip() for line in lines[2:5]] == ["`float64`", "`float32`",
                                                                    "`float16`"]
-    assert "504 B" in lines[2] and "（1.00×）" in lines[2]
+    assert "504 B" in lines[2] and lines[2].count("（1.00×）") == 2
     assert f"第 {result.epochs} 轮<br>平均损失" in lines[0]
-    assert result.machine["date"][:10] in text
+    assert timing["machine"]["date"][:10] in text  # 耗时来自结果文件，写明测量的日期
+    assert "bash benchmarks/run.sh precision" in text
     assert "越小越快" in text  # 括号里的耗时比写明方向
+    ratio16 = timing["matmul"]["float16"]["median_s"] / timing["matmul"]["float64"]["median_s"]
+    assert f"（{ratio16:.2f}×）" in lines[4]
+
+
+def test_timing_comes_from_the_committed_results_not_from_the_build(
+        result: pr.PrecisionResult, timing: dict, tmp_path: Path) -> None:
+    """同一份结果文件、同一份训练结果，表格逐字相同：构建时不计时。"""
+    assert pr.precision_markdown(result, timing) == pr.precision_markdown(result, pr.load_timing())
+    broken = {k: v for k, v in timing.items() if k != "matmul"}
+    path = tmp_path / "precision.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ValueError, match="bash benchmarks/run.sh precision"):
+        pr.load_timing(path)
+
+
+def test_times_words_follow_the_ratio() -> None:
+    assert pr.times_words(114) == "上百倍"
+    assert pr.times_words(99.7) == "几十倍"
+    assert pr.times_words(1500) == "上千倍"
+    assert pr.times_words(3) == "几倍"
+    assert pr.times_words(1.5) == "1.5 倍"
+
+
+def test_a_claim_the_data_no_longer_supports_fails_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """重测后 float32 的矩阵乘法若不再比 float64 快，正文那句话就得改：构建报错并指出那句话。"""
+    timing = json.loads(pr.PRECISION.read_text(encoding="utf-8"))
+    timing["matmul"]["float32"]["median_s"] = 2 * timing["matmul"]["float64"]["median_s"]
+    monkeypatch.setattr(pr, "_timing", lambda: timing)
+    with pytest.raises(ValueError, match="float32 比 float64 快"):
+        pr.NUMBERS["speedup_matmul_fp32_ratio"]()
+
+
+def test_tex_formats() -> None:
+    assert pr.tex_sci(2.705e-7) == "2.7 \\times 10^{-7}"
+    assert pr.tex_sci(8.9e-7, 0) == "9 \\times 10^{-7}"
+    assert pr.tex_power(2.73e-10) == "10^{-10}"
+    assert pr.tex_power(1e-4) == "10^{-4}"
 
 
 def test_precision_loss_figure_draws_curves_and_differences(result: pr.PrecisionResult) -> None:
@@ -75,6 +132,17 @@ def test_gradient_error_is_v_shaped_in_float64() -> None:
     assert err[1] < err[0] and err[1] < err[2]
 
 
+def test_error_facts_read_the_curves() -> None:
+    hs = [1e-10, 1e-7, 1e-4, 1e-1]
+    curves = {"float64": np.array([8e-5, 7e-8, 3e-10, 3e-4]),
+              "float32": np.array([np.nan, np.nan, 3e-2, 3e-4])}
+    facts = pr.error_facts(hs, curves)
+    assert facts["f64_default"] == 3e-10 and facts["f64_valley_h"] == 1e-4
+    assert facts["truncation_below"] == pytest.approx(1e-2 / 3e-4)
+    assert facts["rounding_above"] == pytest.approx(8e-5 / (np.finfo(float).eps / 1e-10))
+    assert facts["f32_best"] == 3e-4 and facts["f32_break_h"] == 1e-7
+
+
 def test_gradient_error_figure_has_a_line_per_dtype() -> None:
     fig = pr.gradient_error_figure(hs=[1e-6, 1e-4, 1e-2])
     ax = fig.axes[0]
@@ -89,6 +157,3 @@ def test_steps_a_dtype_cannot_resolve_are_left_out() -> None:
     err = pr.gradient_error_curve("float32", [1e-10, 1e-2])
     assert np.isnan(err[0]) and np.isfinite(err[1])
 
-
-def test_matmul_seconds_is_positive() -> None:
-    assert 0 < pr.matmul_seconds("float32", n=32, repeats=2) < 1

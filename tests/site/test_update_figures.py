@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -125,3 +126,34 @@ def test_bad_start_and_empty_inputs() -> None:
         optimizer_paths({})
     with pytest.raises(ValueError, match=r"SGD 在第 \d+ 步发散"):
         optimizer_paths({"SGD": SGD(lr=50.0)}, steps=200)
+
+
+def test_cosine_lr_runs_from_the_start_value_to_zero() -> None:
+    assert update.cosine_lr(10.0, 0, 300) == 10.0
+    assert update.cosine_lr(10.0, 150, 300) == pytest.approx(5.0)
+    assert update.cosine_lr(10.0, 300, 300) == 0.0
+    rates = [update.cosine_lr(1.0, e, 300) for e in range(301)]
+    assert all(a >= b for a, b in itertools.pairwise(rates))
+
+
+def test_schedule_figure_draws_the_runs_the_page_prints() -> None:
+    """图里的四次训练就是页面代码块跑的那四次：名字、起始学习率、第 300 轮的损失都一致。"""
+    text = PAGE.read_text("utf-8")
+    block = re.search(r"runs = \{\n(.*?)\n\}", text, re.S)
+    assert block is not None, "update.md 里找不到学习率调度的 runs = {...} 代码块"
+    on_page = {m[1]: (float(m[2]), m[3] != "None")
+               for m in re.finditer(r'"([^"]+)": \(([\d.]+), (None|cosine_schedule\([^)]*\))\)', block[1])}
+    assert on_page == update.SCHEDULE_RUNS
+    fig = update.lr_schedule()
+    left, right = fig.axes
+    assert [line.get_label() for line in right.lines] == list(update.SCHEDULE_RUNS)
+    for name, (lr, cosine) in update.SCHEDULE_RUNS.items():
+        printed = re.search(rf"^{re.escape(name)}\s+第 300 轮 ([\d.]+)", text, re.M)
+        assert printed is not None, f"页面输出里没有 {name} 那一行"
+        losses = update.spiral_losses(lr, cosine)
+        assert f"{losses[-1]:.3f}" == printed[1]
+        line = right.lines[list(update.SCHEDULE_RUNS).index(name)]
+        assert line.get_ydata()[-1] == losses[-1]
+    rates = {line.get_label(): line.get_ydata() for line in left.lines}
+    assert rates["余弦 10→0"][0] == 10.0 and rates["余弦 10→0"][-1] < 0.01
+    assert set(rates["恒定 η=10"]) == {10.0}

@@ -1,13 +1,18 @@
 """错误输入：每一种都要得到说清楚问题的异常，而不是一个错的数。"""
 
+import re
+
 import numpy as np
 import pytest
 
+from nnlearn.check import check_layer
 from nnlearn.functions import cross_entropy_error, log_softmax, sigmoid, softmax
-from nnlearn.gradient import gradient_check, numerical_gradient
-from nnlearn.layers import Affine, MatMul, SoftmaxWithLoss
+from nnlearn.gradient import compare_gradient, gradient_check, numerical_diff, numerical_gradient, relative_error
+from nnlearn.layers import Affine, MatMul, Sigmoid, SoftmaxWithLoss
 from nnlearn.models import TwoLayerNet
-from nnlearn.nodes import Branch, Repeat
+from nnlearn.nodes import Add, Branch, Mul, Repeat
+from nnlearn.optim import BY_NAME, SGD
+from nnlearn.trainer import Trainer, clip_grads, grad_norm
 
 Y = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
 SCORES = np.array([[2.0, 1.0, 0.1], [0.5, 0.3, 3.0]])
@@ -184,3 +189,74 @@ def test_model_backward_before_forward():
 def test_single_sample_labels_must_be_a_scalar():
     with pytest.raises(ValueError, match="标签"):
         SoftmaxWithLoss().forward([1.0, 2.0, 3.0], [2, 1])
+
+
+# ---- issue 17：NumPy 的英文报错不能从公开函数里漏出来（只读数组与形状不合的输入） ----
+
+def _read_only(a):
+    a = np.array(a, dtype=float)
+    a.flags.writeable = False
+    return a
+
+
+RO_X = _read_only(np.linspace(-1.0, 1.0, 12).reshape(4, 3))
+
+
+def _layer_round_trip(layer, *inputs, douts):
+    layer.forward(*inputs)
+    return layer.backward(*douts)
+
+
+# 只读的输入只被读：这些调用照常工作，而且不改动它
+READS_ONLY = {
+    "sigmoid": lambda: sigmoid(RO_X),
+    "softmax": lambda: softmax(RO_X),
+    "log_softmax": lambda: log_softmax(RO_X),
+    "cross_entropy_error": lambda: cross_entropy_error(softmax(RO_X), _read_only([0, 2, 1, 0]).astype(int)),
+    "numerical_diff": lambda: numerical_diff(lambda x: x * x, _read_only(2.0)),
+    "relative_error": lambda: relative_error(RO_X, RO_X),
+    "gradient_check": lambda: gradient_check(Sigmoid(), RO_X),
+    "Affine": lambda: _layer_round_trip(Affine(_read_only(np.ones((3, 2))), _read_only(np.zeros(2))), RO_X,
+                                        douts=(_read_only(np.ones((4, 2))),)),
+    "Add": lambda: _layer_round_trip(Add(), RO_X, _read_only(np.ones(3)), douts=(_read_only(np.ones((4, 3))),)),
+    "Branch": lambda: _layer_round_trip(Branch(2), RO_X, douts=(_read_only(np.ones((4, 3))),) * 2),
+    "grad_norm": lambda: grad_norm([_read_only([3.0, 4.0])]),
+    "Trainer.fit": lambda: Trainer(TwoLayerNet(3, 4, 3, seed=0), SGD(lr=0.1)).fit(
+        RO_X, _read_only([0, 1, 2, 0]).astype(int), max_epoch=1, batch_size=2),
+}
+
+
+@pytest.mark.parametrize("name", READS_ONLY)
+def test_read_only_inputs_that_are_only_read_work_and_stay_unchanged(name):
+    before = RO_X.copy()
+    READS_ONLY[name]()
+    np.testing.assert_array_equal(RO_X, before)
+
+
+# 要就地改动的数组是只读的，或形状不合：中文说清楚，并指出是哪个数组
+REFUSED = {
+    "numerical_gradient": (lambda: numerical_gradient(lambda x: float(np.sum(x * x)), _read_only([1.0, 2.0])),
+                           "x.flags.writeable"),
+    "compare_gradient": (lambda: compare_gradient([2.0], _read_only([1.0]), lambda: 1.0, name="W"),
+                         "W.flags.writeable"),
+    "gradient_check params": (lambda: gradient_check(Affine(_read_only(np.ones((3, 2))), np.zeros(2)), RO_X),
+                              "参数 W"),
+    "check_layer params": (lambda: check_layer(Affine(_read_only(np.ones((3, 2))), np.zeros(2)), RO_X), "参数 W"),
+    "clip_grads": (lambda: clip_grads([np.ones(2), _read_only([30.0, 40.0])], 1.0), "第 1 个梯度"),
+    "Add shapes": (lambda: Add().forward(RO_X, np.ones(2)), "x (4, 3) 与 y (2,)"),
+    "Mul shapes": (lambda: Mul().forward(RO_X, np.ones((2, 2))), "x (4, 3) 与 y (2, 2)"),
+    **{f"{cls.__name__}.update": (lambda cls=cls: cls(lr=0.1).update([np.ones(2), _read_only([1.0, 2.0])],
+                                                                      [np.ones(2), np.ones(2)]), "第 1 个参数")
+       for cls in BY_NAME.values()},
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_arrays_that_must_change_or_fit_are_refused_in_chinese_naming_the_array(name):
+    call, array = REFUSED[name]
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    message = str(info.value)
+    assert re.search(r"[\u4e00-\u9fff]", message), message
+    assert array in message, message
+    assert "read-only" not in message and "broadcast" not in message

@@ -187,12 +187,15 @@ def test_backward_before_forward_that_returns_a_number_is_a_problem():
     assert problem.startswith("还没调用 forward 就调用 backward，却返回了")
 
 
-def test_a_layer_used_before_the_check_skips_that_item_instead_of_failing():
+def test_a_layer_used_before_the_check_leaves_that_item_unchecked_instead_of_failing():
     layer = Sigmoid()
     layer.forward(X)
     report = check_layer(layer, X)
-    assert report.ok
-    assert "[跳过] 未 forward 先 backward" in str(report)
+    assert report.ok  # 梯度确认查过、通过；没查的一项不算失败……
+    assert "[未检查] 未 forward 先 backward：检查前已经调用过 forward" in str(report)
+    assert report.unchecked == [
+        ("未 forward 先 backward", "检查前已经调用过 forward，无法判断（传一个新建的层可以查这一项）")]
+    assert report.verdict.startswith("没有发现问题，但有 1 项未检查（未 forward 先 backward）")  # ……但不说“全部通过”
 
 
 class ModifiesInput(ReaderSigmoid):
@@ -219,7 +222,8 @@ class FixedBatch(ReaderSigmoid):
 
 def test_a_layer_that_only_works_for_the_first_batch_size_is_reported():
     problem = single_problem(check_layer(FixedBatch(), X))
-    assert problem.startswith("批大小从 8 换成 11 后出错")
+    assert problem.startswith("批大小从 8 换成 11 后 forward 出错：ValueError")
+    assert "出错的一行：np.copyto(self.buffer" in problem and "预先分配" in problem
 
 
 class Float32Output(ReaderSigmoid):
@@ -320,7 +324,8 @@ def test_a_model_whose_backward_returns_none_is_checked_on_its_parameters():
     report = check_layer(net, rng.standard_normal((6, 2)), t=np.array([0, 1, 2, 0, 1, 2]))
     assert report.ok, str(report)
     assert set(report.errors) == set(net.param_names)
-    assert "[跳过] backward 的返回值：返回 None" in str(report)
+    assert "[未检查] backward 的返回值：返回 None：这是由别的层组成的模型" in str(report)
+    assert report.verdict != "全部通过"
 
 
 def test_a_parameterless_layer_returning_none_is_a_problem():
@@ -329,7 +334,9 @@ def test_a_parameterless_layer_returning_none_is_a_problem():
             if self.out is None:
                 raise RuntimeError("请先调用 forward")
 
-    assert single_problem(check_layer(NoGradient(), X)) == "backward 没有返回 dx（收到 None）"
+    report = check_layer(NoGradient(), X)
+    assert single_problem(report).startswith("backward 没有返回 dx（收到 None）：是不是漏了 return？")
+    assert ("梯度确认", "没有可比较的梯度（backward 没有返回可用的 dx，层也没有参数）") in report.unchecked
 
 
 class BigSigmoid(ReaderSigmoid):
@@ -380,4 +387,4 @@ def test_a_model_trained_before_the_check_is_not_blamed_for_backward_before_forw
     net.forward(x, t)
     report = check_layer(net, x, t=t)
     assert report.ok, str(report)
-    assert "[跳过] 未 forward 先 backward" in str(report)
+    assert "[未检查] 未 forward 先 backward" in str(report)

@@ -59,7 +59,9 @@ class GradScalingSGD(RebindSGD):
             p -= g
 
 
-class Nesterov(ReaderMomentum):
+class Lookahead(ReaderMomentum):
+    """包里没有对应的类（也不像任何一个的名字）。"""
+
     def update(self, params, grads):
         if self.v is None:
             self.v = [np.zeros_like(p) for p in params]
@@ -89,33 +91,39 @@ def test_a_reference_class_gets_the_same_hyperparameters():
     assert wrong.problems[0].startswith("第 1 步之后 W（形状 (3, 4)）与参照不同")
 
 
-def test_state_shared_between_parameters_of_one_shape_is_reported():
+def test_state_shared_between_parameters_of_one_shape_is_reported_on_its_own_line():
     report = check_optimizer(SharedStateMomentum(lr=0.1), reference=optim.Momentum)
     assert not report.ok
-    assert report.problems[0].startswith("第 1 步之后 W2")
-    assert "W2 与 W 形状相同" in report.problems[0]
+    assert "[失败] 状态按参数分开保存：见问题 1" in str(report)
+    assert report.problems[0].startswith("W 和别的参数一起更新时，第 2 步之后与只更新它自己时不同")
+    assert "W 与 W2、z 形状相同：状态是不是按形状保存" in report.problems[0]
+    assert report.problems[1].startswith("第 1 步之后 W2")
+    assert "W2 与 W 形状相同" in report.problems[1]
 
 
 def test_rebinding_params_is_reported_as_not_in_place():
     report = check_optimizer(RebindSGD(lr=0.1), reference=optim.SGD)
     assert report.problems == [report.problems[0]]
-    assert report.problems[0].startswith("update 把 params[0]（W）换成了新数组")
+    assert report.problems[0].startswith("第 1 步 update 把 params[0]（W）换成了新数组")
+    assert report.problems[0].endswith("请就地修改，例如 param -= self.lr * grad")
+    assert report.blocked == ["状态按参数分开保存", "与参照比较"]
 
 
 def test_updating_a_local_variable_is_reported():
     report = check_optimizer(LocalSGD(lr=0.1), reference=optim.SGD)
-    assert report.problems[0].startswith("第 1 步 update 之后参数一个都没变")
+    assert report.problems[0].startswith("5 步 update 之后参数一个都没变")
 
 
 def test_modifying_the_gradients_is_reported():
     report = check_optimizer(GradScalingSGD(lr=0.1), reference=optim.SGD)
-    assert any(p.startswith("第 1 步 update 就地改动了 W 的梯度") for p in report.problems)
+    assert report.problems[0].startswith("第 1 步 update 就地改动了梯度 dW（形状 (3, 4)）：dW[")
 
 
-def test_without_a_package_class_of_that_name_the_comparison_is_skipped():
-    report = check_optimizer(Nesterov(lr=0.1))
-    assert report.ok
-    assert "[跳过] 与参照比较：nnlearn.optim 里没有 Nesterov" in str(report)
+def test_without_any_reference_the_update_rule_is_unchecked_and_ok_is_false():
+    report = check_optimizer(Lookahead(lr=0.1))
+    assert not report.ok and not report.problems
+    assert "[未检查] 与参照比较：nnlearn.optim 里没有与 Lookahead 对应的优化器" in str(report)
+    assert report.verdict.startswith("没有发现问题，但有 1 项未检查（与参照比较）")
 
 
 def test_the_readers_optimizer_is_left_untouched():
@@ -143,7 +151,9 @@ class WeightDecaySGD:
 
 def test_a_parameter_with_zero_gradient_that_moves_is_reported_unless_the_reference_moves_it_too():
     alone = check_optimizer(WeightDecaySGD())
-    assert alone.problems[0].startswith("z 的梯度一直是 0，却被更新了")
+    assert "参照 SGD(lr=0.1)（按类名 WeightDecaySGD 推断" in alone.title
+    assert alone.problems == [alone.problems[0]]
+    assert "z 的梯度一直是 0，却动了（参照没动）" in alone.problems[0]
     report = check_optimizer(WeightDecaySGD(), reference=WeightDecaySGD())
     assert report.ok, str(report)
-    assert "[跳过] 状态按参数分开保存：参照也移动了" in str(report)
+    assert str(report).splitlines()[-1] == "全部通过"

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from nnlearn.optim import SGD, AdaGrad, Adam, Momentum, RMSprop
+from nnlearn.optim import BY_NAME, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 
-ALL = [SGD, Momentum, AdaGrad, RMSprop, Adam]
+ALL = list(BY_NAME.values())  # 按注册表：新加的优化器不用改测试就被查到
 
 
 def quadratic(w):
@@ -21,6 +21,7 @@ def quadratic(w):
     [
         (SGD, {"lr": 0.05}),
         (Momentum, {"lr": 0.01}),
+        (Nesterov, {"lr": 0.01}),
         (AdaGrad, {"lr": 0.5}),
         (RMSprop, {"lr": 0.01}),
         (Adam, {"lr": 0.05}),
@@ -55,6 +56,50 @@ def test_momentum_two_steps():
     opt.update([w], [g])
     v2 = 0.9 * v1 - 0.1 * 2.0
     assert w[0] == pytest.approx(1.0 + v1 + v2)
+
+
+def test_nesterov_on_w_squared_gives_the_standard_rewrite_not_the_books_variant():
+    """f(w) = w²，w = 1，η = 0.1，α = 0.9：标准改写每步移动 α² v_旧 − (1+α) η g。"""
+    w = np.array([1.0])
+    opt = Nesterov(lr=0.1, momentum=0.9)
+    steps = []
+    for _ in range(3):
+        opt.update([w], [2 * w])
+        steps.append(round(float(w[0]), 3))
+    assert steps == [0.62, 0.222, -0.108]
+    # 书的配套代码先更新 v，再把 α² 乘在更新后的 v 上：同样的三步是另一组数
+    book, v = 1.0, 0.0
+    book_steps = []
+    for _ in range(3):
+        g = 2 * book
+        v = 0.9 * v - 0.1 * g
+        book += 0.9 * 0.9 * v - (1 + 0.9) * 0.1 * g
+        book_steps.append(round(book, 3))
+    assert book_steps == [0.458, 0.064, -0.169]
+
+
+def test_nesterov_tracks_the_look_ahead_point_of_plain_nesterov():
+    """参数记录的是 W + αv：与“在 W + αv 处求梯度”的原始形式逐步一致。"""
+    a = np.array([1.0, 10.0, 0.5])
+    lr, mom = 0.05, 0.9
+    w, v = np.array([3.0, -2.0, 1.5]), np.zeros(3)  # 原始形式
+    phi = w.copy()  # 改写后的参数 = w + mom * v
+    opt = Nesterov(lr=lr, momentum=mom)
+    for _ in range(20):
+        v = mom * v - lr * a * (w + mom * v)
+        w = w + v
+        opt.update([phi], [a * phi])
+        np.testing.assert_allclose(phi, w + mom * v, rtol=1e-12, atol=1e-12)
+
+
+def test_nesterov_without_momentum_is_sgd():
+    w1, w2 = np.array([1.0, -2.0]), np.array([1.0, -2.0])
+    for _ in range(3):
+        Nesterov(lr=0.1, momentum=0.0).update([w1], [2 * w1])
+    sgd = SGD(lr=0.1)
+    for _ in range(3):
+        sgd.update([w2], [2 * w2])
+    np.testing.assert_allclose(w1, w2, rtol=1e-15)
 
 
 def test_adagrad_two_steps():
@@ -106,6 +151,7 @@ def test_adam_first_step_has_size_lr():
 def test_defaults_match_the_book():
     assert SGD().lr == 0.01
     assert (Momentum().lr, Momentum().momentum) == (0.01, 0.9)
+    assert (Nesterov().lr, Nesterov().momentum) == (0.01, 0.9)
     assert AdaGrad().lr == 0.01
     assert (RMSprop().lr, RMSprop().decay_rate) == (0.01, 0.99)
     assert (Adam().lr, Adam().beta1, Adam().beta2) == (0.001, 0.9, 0.999)
@@ -128,6 +174,15 @@ def test_updates_in_place_and_keeps_dtype(cls):
 
 
 @pytest.mark.parametrize("cls", ALL)
+def test_a_read_only_parameter_is_refused_in_chinese_before_anything_moves(cls):
+    w, b = np.ones(3), np.ones(2)
+    b.flags.writeable = False
+    with pytest.raises(ValueError, match=r"第 1 个参数（形状 \(2,\)）是只读数组.*update 要就地修改它"):
+        cls(lr=0.1).update([w, b], [np.ones(3), np.ones(2)])
+    np.testing.assert_array_equal(w, np.ones(3))
+
+
+@pytest.mark.parametrize("cls", ALL)
 def test_mismatched_lengths(cls):
     with pytest.raises(ValueError, match="个数"):
         cls().update([np.zeros(2), np.zeros(3)], [np.zeros(2)])
@@ -145,7 +200,7 @@ def test_integer_params_rejected(cls):
         cls().update([np.zeros(3, dtype=int)], [np.zeros(3)])
 
 
-STATEFUL = [Momentum, AdaGrad, RMSprop, Adam]
+STATEFUL = [cls for cls in ALL if cls is not SGD]
 
 
 @pytest.mark.parametrize("cls", STATEFUL)
