@@ -86,6 +86,6 @@ def _import_cupy() -> ModuleType:
         return importlib.import_module("cupy")
     except ImportError as err:
         raise ModuleNotFoundError(
-            "要在 GPU 上计算需要 CuPy 和 NVIDIA GPU：pip install 'nnlearn[gpu]'"
-            "（CUDA 13 的驱动；CUDA 12 的驱动请装 'nnlearn[gpu-cuda12]'）"
+            "要在 GPU 上计算需要 CuPy 和 NVIDIA GPU：pip install cupy-cuda13x"
+            "（驱动是 CUDA 12 的话装 cupy-cuda12x；在仓库里也可以 pip install -e '.[gpu]'）"
         ) from err

@@ -69,3 +69,14 @@ def test_every_docs_page_is_in_the_nav() -> None:
     listed = {page for _, _, page in NAV}
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*") if p.suffix in (".md", ".ipynb")}
     assert pages - listed == set(), "这些页面不在导航里"
+
+
+def test_contributing_page_table_follows_the_nav() -> None:
+    """CONTRIBUTING.md 的页面表是写页面的人的地图：文件、标题和顺序都要与导航一致。"""
+    row = re.compile(r"^\| `docs/(?P<path>[^`]+)` \| (?P<title>[^|(]+?)\s*(?:\([^|]*\))? \|$", re.M)
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    table = [(m["path"], m["title"]) for m in row.finditer(text)]
+    assert table == [(path, title) for _, title, path in NAV], (
+        "CONTRIBUTING.md 的页面表与 mkdocs.yml 的导航不一致（文件、标题或顺序）：\n"
+        f"表：{table}\n导航：{[(path, title) for _, title, path in NAV]}"
+    )

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from site_browser import ROOT, RecordedPage, new_recorded_page
@@ -88,3 +90,18 @@ def test_playground_works_from_disk(offline_page: RecordedPage) -> None:
     page.wait_for_function("() => document.querySelector('img.nn-playground__boundary').complete")
     assert page.locator("img.nn-playground__boundary").evaluate("i => i.naturalWidth") > 0
     assert offline_page.foreign_requests() == []
+
+
+def test_every_local_link_in_the_archive_resolves(offline_site: Path) -> None:
+    """从磁盘读离线版，点到的每个站内链接（页面、图、下载）都要在归档里：首页不能链接归档自己。"""
+    href = re.compile(r'(?:href|src)="(?P<url>[^"#?]+)[^"]*"')
+    missing = []
+    # 404.html 只在服务器上用（绝对路径），从磁盘打开时到不了它
+    for html in (p for p in offline_site.rglob("*.html") if p.name != "404.html"):
+        for match in href.finditer(html.read_text(encoding="utf-8")):
+            url = match["url"]
+            if url.startswith(("http:", "https:", "mailto:", "data:", "javascript:", "file:", "//")):
+                continue
+            if not (html.parent / unquote(url)).exists():
+                missing.append(f"{html.relative_to(offline_site)} → {url}")
+    assert not missing, "离线归档里有指向不存在文件的链接：\n" + "\n".join(sorted(set(missing))[:40])

@@ -18,6 +18,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,15 @@ def test_to_device_cpu_and_bad_device():
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="装了 CuPy，此项只测缺失时的提示")
 def test_gpu_request_without_cupy_says_how_to_install():
     assert backend.gpu_available() is False
-    with pytest.raises(ModuleNotFoundError, match=r"nnlearn\[gpu\]"):
+    with pytest.raises(ModuleNotFoundError) as err:
         backend.to_device([1.0], "gpu")
+    # 提示里的包名就是 pyproject 的 gpu / gpu-cuda12 附加依赖装的那两个（从网站装 wheel 的读者没有 PyPI 上的 nnlearn）
+    extras = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    extras = extras["project"]["optional-dependencies"]
+    for extra in ("gpu", "gpu-cuda12"):
+        (requirement,) = extras[extra]
+        assert requirement.split("==")[0] in str(err.value), (requirement, str(err.value))
+    assert "'.[gpu]'" in str(err.value)
 
 
 def listed_gpus() -> list[str]:
