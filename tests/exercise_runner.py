@@ -132,18 +132,23 @@ def _markdown_places(text: str) -> list[tuple[str, int | None, bool]]:
         if ex.FENCE.match(line):
             in_fence = not in_fence
         elif not in_fence:
-            heading = ex.HEADING.match(line) if line.startswith("#") else None
-            if heading and len(heading.group(1)) <= 2:
-                section = "exercise" if heading.group(3) == "exercises" else (
-                    "after" if section != "body" else "body")
-                number = None
-            elif heading and section == "exercise" and (m := ex.EXERCISE.match(heading.group(2))):
-                number = int(m.group(1))
+            if line.startswith("#"):
+                section, number = _follow_heading(line, section, number)
             elif match := ADMONITION.match(line):
                 admonitions.append((len(match.group("indent")), bool(ex.SOLUTION_MD.search(line))))
         solution = any(is_solution for _, is_solution in admonitions)
         places.append((section, number if section == "exercise" else None, solution))
     return places
+
+
+def _follow_heading(line: str, section: str, number: int | None) -> tuple[str, int | None]:
+    """读到一行标题后所在的位置：二级标题换节（“练习”节之后的都算 after），练习节里的三级标题是第几题。"""
+    heading = ex.HEADING.match(line)
+    if heading and len(heading.group(1)) <= 2:
+        return ("exercise" if heading.group(3) == "exercises" else ("after" if section != "body" else "body")), None
+    if heading and section == "exercise" and (m := ex.EXERCISE.match(heading.group(2))):
+        return section, int(m.group(1))
+    return section, number
 
 
 def _notebook_units(page: str, path: Path) -> list[Unit]:
@@ -153,13 +158,8 @@ def _notebook_units(page: str, path: Path) -> list[Unit]:
         source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
             for line in source.splitlines():
-                heading = ex.HEADING.match(line) if line.startswith("#") else None
-                if heading and len(heading.group(1)) <= 2:
-                    section = "exercise" if heading.group(3) == "exercises" else (
-                        "after" if section != "body" else "body")
-                    number = None
-                elif heading and section == "exercise" and (m := ex.EXERCISE.match(heading.group(2))):
-                    number = int(m.group(1))
+                if line.startswith("#"):
+                    section, number = _follow_heading(line, section, number)
         elif cell.get("cell_type") == "code":
             code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
             result.append(Unit(f"{page} 单元格 {index}", code, section, number if section == "exercise" else None,

@@ -198,7 +198,7 @@ class Momentum(Optimizer):
 
 
 # --8<-- [start:nesterov]
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     r"""Nesterov 动量：先按速度“往前看”一步，用那里的梯度更新速度。
 
     原始形式要在 $\mathbf{W} + \alpha\mathbf{v}$ 处求梯度，而 ``update`` 只拿得到当前参数处的梯度。
@@ -225,12 +225,7 @@ class Nesterov(Optimizer):
     -0.108
     """
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        super().__init__()
-        self.lr = _check_hyper("lr", lr)
-        self.momentum = _fraction("momentum", momentum)
-        self.v: list[np.ndarray] | None = None
-
+    # 超参数和速度的保存方式与 Momentum 相同，只有 update 不同
     def update(self, params: Arrays, grads: Arrays) -> None:
         self._check(params, grads)
         if self.v is None:

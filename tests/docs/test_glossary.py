@@ -13,10 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from mkdocs.config import load_config
+from page_prose import DOCS, chapter_pages
 
-ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
 GLOSSARY = DOCS / "reference" / "glossary.md"
 # 条目标题：### 中文名（English） {#id}
 ENTRY = re.compile(r"^###\s+(?P<name>[^（\n]+?)\s*（(?P<english>[^）]*)）\s*\{\s*#(?P<id>[a-z0-9-]+)\s*\}\s*$", re.M)
@@ -27,31 +25,11 @@ NOT_IN_CHAPTERS = "首次出现：正文尚未讲到"
 GENERIC_SUFFIX = re.compile(r"\s*(函数|层|向量)$")
 
 
-def nav_pages() -> list[str]:
-    """mkdocs.yml 导航里的页面（相对 docs/ 的路径），按顺序。"""
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    pages: list[str] = []
-
-    def walk(item: object) -> None:
-        if isinstance(item, str):
-            pages.append(item)
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(config.nav)
-    return pages
-
-
-def chapter_pages() -> list[str]:
-    return [p for p in nav_pages() if p != "index.md" and not p.startswith("reference/") and (DOCS / p).exists()]
-
-
 def prose(path: Path) -> str:
-    """页面的说明文字：去掉代码块、行内代码和 HTML 注释；笔记本只取 Markdown 单元格。"""
+    """页面的说明文字：去掉代码块、行内代码和 HTML 注释；笔记本只取 Markdown 单元格。
+
+    与 page_prose.prose 不同，这里保留链接地址：指向术语条目锚点的链接也算提到了这个词。
+    """
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         return markdown_prose("\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"))
