@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.hooks.offline")
@@ -33,7 +34,11 @@ def offline_enabled(config: MkDocsConfig) -> bool:
     return bool(plugin is not None and plugin.config.enabled)
 
 
+# 先于 mkdocs-macros 的 on_config（它在那时复制 extra 里的变量）：首页据此决定要不要链接归档
+# （归档里没有它自己，docs/index.md 的 {% if config.extra.offline_archive %}）。
+@event_priority(50)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    config.extra["offline_archive"] = offline_enabled(config)
     if offline_enabled(config):
         if not SHIM.is_file():
             raise PluginError(f"缺少 {SHIM.relative_to(ROOT)}：请先在仓库根目录运行 npm ci")

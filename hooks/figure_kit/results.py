@@ -215,6 +215,16 @@ def _per_forward_words(row: dict[str, Any]) -> str:
     return f"平均每次 {micro(per)}，单独计时的一次正向是 {micro(alone)}"
 
 
+def size_words(label: str) -> str:
+    """把规模标签 ``N×D-H-C`` 写成读得懂的话：批大小 N，网络 D-H-C（输入、隐藏、输出的单元数）。
+
+    >>> size_words("30×2-10-3")
+    '批大小 30、网络 2-10-3'
+    """
+    batch, _, net = label.partition("×")
+    return f"批大小 {batch}、网络 {net}"
+
+
 def backprop_cost_markdown(path: Path = GRADCOST) -> str:
     """几页共用的一段话：数值梯度比反向传播慢多少、为什么；一次反向相当于几次正向（--8<-- 引入）。
 
@@ -235,9 +245,10 @@ def backprop_cost_markdown(path: Path = GRADCOST) -> str:
              f"它做了 2P = {2 * p:,} 次正向，{_per_forward_words(last)}。"
              f"反向传播求出同样的梯度，一次正向加一次反向只要 {micro(last['backprop_s'])}，"
              f"前者是后者的 {gradcost_speedup(last)} 倍。")
-    second = (f"一次反向本身相当于几次正向，要看网络多大：书中的 {book['label']} 上只要 "
+    book_size = f"{size_words(book['label'])}：输入、隐藏层、输出的单元数"
+    second = (f"一次反向本身相当于几次正向，要看网络多大：书中的设置（{book_size}）上只要 "
               f"{ratio_text(book['backward_over_forward'])} 次（时间主要花在每次调用的 Python 开销上），"
-              f"{large['label']} 上是 {ratio_text(large['backward_over_forward'])} 次"
+              f"{size_words(large['label'])} 上是 {ratio_text(large['backward_over_forward'])} 次"
               f"（时间花在矩阵乘法上）；测过的规模和线程数里，从 {ratio_text(lo)} 到 {ratio_text(hi)} 次"
               f"（各规模的表与原因见[反向传播有多贵](../learning/backprop.md#backward-cost)）。")
     return (first + "\n\n" + second + "\n\n"

@@ -92,7 +92,8 @@ def step_section(path: Path, figure: str) -> str:
         return missing(path)
     data = load_results(path)
     return (
-        f"![一步训练的耗时：每个规模一组柱子，nnlearn、纯 NumPy 下限与 PyTorch CPU](../figures/{figure})\n\n"
+        f"![一步训练的耗时（对数纵轴）：每个规模一组柱子，分别是 nnlearn、纯 NumPy 下限与 PyTorch CPU]"
+        f"(../figures/{figure})\n\n"
         + step_markdown(data) + "\n"
         + machine_markdown(data, REPRODUCE["step.json"])
         + f"（dtype {data.get('dtype')}，每项是 {data.get('repeats')} 轮交替计时的中位数）\n"

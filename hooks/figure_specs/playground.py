@@ -490,10 +490,30 @@ def catchup_epoch(slow: TrainConfig, fast: TrainConfig = DEFAULT) -> int:
     raise ValueError(f"{key(fast)} 从来没有降到 {key(slow)} 的最终损失 {target:.4f}")
 
 
+@cache
+def _frames(config: TrainConfig) -> PlaygroundRun:
+    """与面板同一组快照轮次的一次训练（面板上拖到的正是这些帧）。"""
+    return train_run(config, snapshot_epochs(config.epochs, FRAMES))
+
+
+def first_split_frame(config: TrainConfig) -> tuple[int, int]:
+    """（最后一张整片同色的帧，第一张出现分界的帧）的轮次：第 0 帧是训练前。"""
+    run = _frames(config)
+    for i in range(1, len(run.snapshots)):
+        if len(np.unique(run.maps[i])) > 1:
+            return run.snapshots[i - 1], run.snapshots[i]
+    raise ValueError(f"{key(config)} 的快照里从来没有出现分界")
+
+
 SLOW = TrainConfig(lr=0.1)
 ADAM = TrainConfig(lr=0.1, optimizer="adam")
 
 NUMBERS = {
+    # 书中设置：最后一张整片同色的帧、第一张出现分界的帧（轮次）
+    "playground_one_colour_until": lambda: str(first_split_frame(DEFAULT)[0]),
+    "playground_first_split": lambda: str(first_split_frame(DEFAULT)[1]),
+    # 学习率 0.1：第一张出现分界的帧
+    "playground_slow_first_split": lambda: str(first_split_frame(SLOW)[1]),
     # 书中设置在第几轮就到达学习率 0.1 训练 300 轮的损失
     "playground_slow_catchup_epoch": lambda: str(catchup_epoch(SLOW)),
     # Adam（η = 0.1）第 300 轮的平均损失是书中设置的几分之几

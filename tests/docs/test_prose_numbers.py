@@ -90,6 +90,7 @@ ALLOWED: list[Allowed] = [
     # ---- learning/derivative.md ----
     Allowed("learning/derivative.md", "10^{-50}", "例子故意选的荒谬步长（输入，不是测量）"),
     Allowed("learning/derivative.md", "h = 10^{-6}", "与默认步长对比的候选步长（输入，不是测量）"),
+    Allowed("learning/derivative.md", "缩小到 $10^{-5}$ 左右", "给拐得快的函数选的步长（输入，不是测量）"),
     Allowed("learning/derivative.md", F64_EPS_TEX,
             "float64 相邻两数的相对间隔 np.finfo(np.float64).eps（浮点格式的常数）"),
     Allowed("learning/derivative.md", F32_TINY_TEX,
@@ -105,12 +106,10 @@ ALLOWED: list[Allowed] = [
     Allowed("learning/backprop.md", f"${WRONG_TEX}$ 以上，甚至接近 1", "nnlearn.check 的经验线 THRESHOLD_REASON"),
     # ---- learning/update.md ----
     Allowed("learning/update.md", f"\\varepsilon = {EPS_TEX}", "nnlearn.optim.EPS（与书的 common/optimizer.py 相同）"),
-    Allowed("learning/update.md", "约 97%", "书中公布的数字：书中设置的训练准确率约 97 %（shared/seed/README.md）"),
     Allowed("learning/update.md", "经验值是 $10^{-3}$", "CS231n 课程笔记给的经验值，不是本站的测量"),
     Allowed("learning/update.md", "经验值 $10^{-3}$", "同上：CS231n 的经验值"),
     # ---- solving/spiral.ipynb ----
     # ---- solving/training.ipynb ----
-    Allowed("solving/training.ipynb", "书中报告的约 97 %", "书中公布的数字（shared/seed/README.md）"),
     # ---- solving/playground.md ----
     # ---- speed/speedup.md ----
     # ---- speed/performance.md ----

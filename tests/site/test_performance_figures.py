@@ -154,8 +154,8 @@ def test_backprop_cost_paragraph_states_what_was_measured(tmp_path: Path) -> Non
     assert f"前者是后者的 {last['ratio']:,.0f} 倍" in text
     assert results.micro(last["numerical_per_forward_s"]) in text
     # 小网络 0.4、最大的网络（1 线程、第一层不算 dx）1.1、全部组合 0.4 到 2.0
-    assert "书中的 30×2-10-3 上只要 0.4 次" in text
-    assert "1024×1024-1024-10 上是 1.1 次" in text
+    assert "书中的设置（批大小 30、网络 2-10-3：输入、隐藏层、输出的单元数）上只要 0.4 次" in text
+    assert "批大小 1024、网络 1024-1024-10 上是 1.1 次" in text
     assert "从 0.4 到 2.0 次" in text
     assert "](../learning/backprop.md#backward-cost)" in text
     assert "`bash benchmarks/run.sh gradcheck`" in text
@@ -224,8 +224,10 @@ def test_site_numbers_quote_the_generated_paragraph() -> None:
     numbers = load_spec("site-numbers").NUMBERS
     text = results.backprop_cost_markdown()
     for key in ("gradcost_speedup", "gradcost_bwd_fwd_book", "gradcost_bwd_fwd_large",
-                "gradcost_bwd_fwd_min", "gradcost_bwd_fwd_max", "gradcost_large_net"):
+                "gradcost_bwd_fwd_min", "gradcost_bwd_fwd_max"):
         assert numbers[key]() in text, key
+    # 规模标签在段落里写成“批大小 N、网络 D-H-C”
+    assert results.size_words(numbers["gradcost_large_net"]()) in text
     assert f"P = {numbers['gradcost_params']()} 个参数" in text
     table = results.backward_forward_table(results.load_results(results.GRADCOST))
     assert numbers["gradcost_bwd_fwd_large_dx"]() in table
