@@ -80,3 +80,12 @@ def test_contributing_page_table_follows_the_nav() -> None:
         "CONTRIBUTING.md 的页面表与 mkdocs.yml 的导航不一致（文件、标题或顺序）：\n"
         f"表：{table}\n导航：{[(path, title) for _, title, path in NAV]}"
     )
+
+
+def test_home_reading_list_follows_the_nav() -> None:
+    """首页的“学习路径”说按顺序读：编号列表要列出导航里的每一章（参考页除外），顺序相同。"""
+    text = (DOCS / "index.md").read_text(encoding="utf-8")
+    section = text.split("## 学习路径", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\d+\. \[[^\]]+\]\((?P<path>[^)#]+)\)", section, flags=re.M)
+    chapters = [path for _, _, path in NAV if path != "index.md" and not path.startswith("reference/")]
+    assert listed == chapters, f"首页的学习路径与导航不一致：\n列表：{listed}\n导航：{chapters}"
