@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -317,12 +318,19 @@ def solution_note(source: str) -> str | None:
     return None if match is None else (match["note"] or "")
 
 
-PNG_DATA = re.compile(r'(src="data:image/png;base64,)([A-Za-z0-9+/=\s]+)(")')
+# <img src> 和 GLightbox 包在外面的 <a href>（点开放大的那一份）都要量化，否则页面里还留着一份原图
+PNG_DATA = re.compile(r'((?:src|href)="data:image/png;base64,)([A-Za-z0-9+/=\s]+)(")')
+
+
+@functools.lru_cache(maxsize=64)
+def _palette_cached(data: str) -> bytes:
+    """同一张图在 src 和 href 里各出现一次：只量化一次。"""
+    return palette_png(base64.b64decode(data))
 
 
 def _palette_data(match: re.Match[str]) -> str:
     """笔记本里内嵌的 2 倍图量化成调色板 PNG（与 hooks/figures.py 的图一样），页面轻一半以上。"""
-    png = palette_png(base64.b64decode(match[2]))
+    png = _palette_cached(match[2])
     return f"{match[1]}{base64.b64encode(png).decode('ascii')}{match[3]}"
 
 

@@ -50,7 +50,7 @@ def machine_markdown(data: dict[str, Any], command: str) -> str:
              f"{m.get('cpu', '?')}（{m.get('cpu_count', '?')} 核）",
              f"Python {m.get('python', '?')}", f"NumPy {m.get('numpy', '?')}"]
     if blas.get("corename"):
-        parts.append(f"OpenBLAS 内核 {blas['corename']}")
+        parts.append(f"[OpenBLAS](../reference/glossary.md#blas) 内核 {blas['corename']}")  # 各页都在 docs/ 下一层
     if data.get("torch"):
         parts.append(f"PyTorch {data['torch']['version']}（{data['torch']['threads']} 线程）")
     if data.get("gpu"):
@@ -249,7 +249,8 @@ def backprop_cost_markdown(path: Path = GRADCOST) -> str:
     second = (f"一次反向本身相当于几次正向，要看网络多大：书中的设置（{book_size}）上只要 "
               f"{ratio_text(book['backward_over_forward'])} 次（时间主要花在每次调用的 Python 开销上），"
               f"{size_words(large['label'])} 上是 {ratio_text(large['backward_over_forward'])} 次"
-              f"（时间花在矩阵乘法上）；测过的规模和线程数里，从 {ratio_text(lo)} 到 {ratio_text(hi)} 次"
+              f"（时间花在矩阵乘法上）；测过的规模和线程数（矩阵乘法同时用几个 CPU 核）里，"
+              f"从 {ratio_text(lo)} 到 {ratio_text(hi)} 次"
               f"（各规模的表与原因见[反向传播有多贵](../learning/backprop.md#backward-cost)）。")
     return (first + "\n\n" + second + "\n\n"
             + f"（{machine_markdown(data, REPRODUCE['gradcost.json'])}）\n")

@@ -230,3 +230,21 @@ def test_heading_ids_are_stable(page_reports: list[PageReport]) -> None:
                                              if not i or re.fullmatch(r"_\d+", i)])
     assert positional == {}, f"这些标题的 id 会随标题增删而变：{positional}"
     assert sum(len(r.checks["headingIds"]) for r in page_reports) > 50
+
+
+def test_notebook_images_are_palette_pngs(site_dir: Path) -> None:
+    """笔记本页内嵌的图（<img src> 和点开放大的 <a href> 两份）都是量化过的调色板 PNG：
+    漏掉一份，页面就多背一张原图（曾让训练页超过 1.5 MB）。"""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = re.compile(r'(?:src|href)="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
+    unquantized = []
+    for html in sorted(site_dir.glob("solving/*/index.html")):
+        for match in data.finditer(html.read_text(encoding="utf-8")):
+            image = Image.open(io.BytesIO(base64.b64decode(match[1])))
+            if image.width * image.height > 10_000 and image.mode != "P":  # 表格里的小图标不算
+                unquantized.append(f"{html.parent.name}：{image.mode} {image.size}")
+    assert not unquantized, f"笔记本页里有没量化的内嵌图：{unquantized}"
