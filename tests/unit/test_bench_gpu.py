@@ -136,3 +136,15 @@ def test_without_a_gpu_it_says_why_and_writes_nothing(tmp_path: Path, capsys: py
     assert bench_gpu.main(["--out", str(out)]) == 0
     assert "跳过 GPU 基准：没有可用的 CuPy 或 GPU" in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_speedup_page_names_the_sizes_the_script_times() -> None:
+    """1.5 页说 bench_gpu 计时的规模“从…一直到…”：必须是脚本里第一个和最后一个规模（曾经写成 4096 而脚本是 8192）。"""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "speed" / "speedup.md").read_text(encoding="utf-8")
+
+    def label(size: tuple[int, int, int, int]) -> str:
+        n, d, h, c = size
+        return f"{n}×{d}-{h}-{c}"
+
+    first, last = bench_gpu.FULL_SIZES[0], bench_gpu.FULL_SIZES[-1]
+    assert f"规模从 {label(first)} 一直到 {label(last)}" in page
