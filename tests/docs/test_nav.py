@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from page_prose import chapter_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -87,5 +88,5 @@ def test_home_reading_list_follows_the_nav() -> None:
     text = (DOCS / "index.md").read_text(encoding="utf-8")
     section = text.split("## 学习路径", 1)[1].split("\n## ", 1)[0]
     listed = re.findall(r"^\d+\. \[[^\]]+\]\((?P<path>[^)#]+)\)", section, flags=re.M)
-    chapters = [path for _, _, path in NAV if path != "index.md" and not path.startswith("reference/")]
+    chapters = chapter_pages()
     assert listed == chapters, f"首页的学习路径与导航不一致：\n列表：{listed}\n导航：{chapters}"

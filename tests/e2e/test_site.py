@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import urllib.request
 from html.parser import HTMLParser
@@ -16,6 +18,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import markdown_blocks as blocks
 import pytest
+from PIL import Image
 from site_browser import ROOT, PageReport, RecordedPage, is_local, new_recorded_page
 
 MAX_CHAPTER_BYTES = 1_500_000
@@ -235,11 +238,6 @@ def test_heading_ids_are_stable(page_reports: list[PageReport]) -> None:
 def test_notebook_images_are_palette_pngs(site_dir: Path) -> None:
     """笔记本页内嵌的图（<img src> 和点开放大的 <a href> 两份）都是量化过的调色板 PNG：
     漏掉一份，页面就多背一张原图（曾让训练页超过 1.5 MB）。"""
-    import base64
-    import io
-
-    from PIL import Image
-
     data = re.compile(r'(?:src|href)="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
     unquantized = []
     for html in sorted(site_dir.glob("solving/*/index.html")):
